@@ -1,0 +1,26 @@
+"""The standard AWS environment variables that point boto3 clients at an estate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from healthetl.estate.config import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+
+if TYPE_CHECKING:
+    from healthetl.estate.manager import EstateEndpoints
+
+
+def client_environment(endpoints: EstateEndpoints) -> dict[str, str]:
+    """``AWS_ENDPOINT_URL`` (+ the DynamoDB override), region and dummy local credentials.
+
+    Every client in the project is a plain ``boto3.client(service)``: exporting these (or
+    not) is what chooses the local estate, LocalStack or real AWS.
+    """
+    return {
+        "AWS_ENDPOINT_URL": endpoints.aws,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoints.dynamodb,
+        "AWS_REGION": endpoints.region,
+        "AWS_DEFAULT_REGION": endpoints.region,
+        "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_KEY,
+    }

@@ -1,0 +1,81 @@
+"""Where the local estate lives and which ports it uses (all overridable by environment).
+
+``HCA_ESTATE_DIR`` (default ``<repo>/.estate``), ``HCA_AWS_PORT`` (4566), ``HCA_DYNAMODB_PORT``
+(4569), ``HCA_PG_PORT`` (5439). Every server binds to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from healthetl import REPO_ROOT
+
+HOST = "127.0.0.1"
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+# Dummy credentials: the local estate accepts anything; these never reach real AWS.
+LOCAL_ACCESS_KEY = "test"
+LOCAL_SECRET_KEY = "test"  # noqa: S105 - dummy value for the local estate only
+
+DEFAULT_AWS_PORT = 4566
+DEFAULT_DYNAMODB_PORT = 4569
+DEFAULT_PG_PORT = 5439
+
+
+def repo_root() -> Path:
+    """The repository this package was installed from (editable install)."""
+    return REPO_ROOT
+
+
+def _port(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass(frozen=True)
+class EstateConfig:
+    """Folder and ports of one estate. Two estates with different dirs and ports can coexist."""
+
+    estate_dir: Path
+    aws_port: int
+    dynamodb_port: int
+    pg_port: int
+
+    @classmethod
+    def from_env(cls) -> EstateConfig:
+        raw_dir = os.environ.get("HCA_ESTATE_DIR")
+        estate_dir = Path(raw_dir) if raw_dir else repo_root() / ".estate"
+        return cls(
+            estate_dir=estate_dir.resolve(),
+            aws_port=_port("HCA_AWS_PORT", DEFAULT_AWS_PORT),
+            dynamodb_port=_port("HCA_DYNAMODB_PORT", DEFAULT_DYNAMODB_PORT),
+            pg_port=_port("HCA_PG_PORT", DEFAULT_PG_PORT),
+        )
+
+    @property
+    def run_dir(self) -> Path:
+        """Pid files and logs of the estate's processes."""
+        return self.estate_dir / "run"
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://{HOST}:{self.aws_port}"
+
+    @property
+    def dynamodb_endpoint(self) -> str:
+        return f"http://{HOST}:{self.dynamodb_port}"
+
+    @property
+    def dynamodb_data_dir(self) -> Path:
+        return self.estate_dir / "dynalite"
+
+    @property
+    def pg_data_dir(self) -> Path:
+        return self.estate_dir / "postgres"
+
+    @property
+    def lambda_cache_dir(self) -> Path:
+        """Unpacked Lambda zips, one folder per CodeSha256."""
+        return self.estate_dir / "lambda"
