@@ -1,0 +1,99 @@
+"""The limits the pipeline's stages are bounded by, measured on the same endpoints in the same run.
+
+- Raw parallel scan: boto3 `Scan` with 4 segments in 4 threads against the same DynamoDB
+  endpoint and table the extract reads; items are counted, not kept.
+- Raw COPY: the batch's valid Parquet files read from S3 with boto3 + pyarrow and streamed as CSV
+  into `COPY … FROM STDIN` of a temporary copy of `staging.treatments`, with psycopg directly
+  (not through the seam), in one transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+from botocore.config import Config
+
+
+@dataclass(frozen=True)
+class Measured:
+    rows: int
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second, 1),
+        }
+
+
+def raw_parallel_scan(table_name: str, segments: int = 4) -> Measured:
+    """Items/s of a plain parallel scan of the whole table."""
+    client = boto3.client("dynamodb", config=Config(max_pool_connections=segments * 2))
+
+    def scan_segment(segment: int) -> int:
+        count = 0
+        request: dict[str, Any] = {
+            "TableName": table_name,
+            "Segment": segment,
+            "TotalSegments": segments,
+        }
+        while True:
+            page = client.scan(**request)
+            count += len(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return count
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=segments) as pool:
+        total = sum(pool.map(scan_segment, range(segments)))
+    return Measured(total, time.perf_counter() - started)
+
+
+def _parquet_as_csv(bucket: str, keys: list[str]) -> tuple[bytes, int]:
+    s3 = boto3.client("s3")
+    tables = [
+        pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+        for key in keys
+    ]
+    table = pa.concat_tables(tables) if tables else pa.table({})
+    sink = io.BytesIO()
+    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False))
+    return sink.getvalue(), table.num_rows
+
+
+def raw_copy(dsn: str, bucket: str, keys: list[str]) -> tuple[Measured, Measured]:
+    """(S3 → pyarrow → COPY end to end, the COPY FROM STDIN alone) for the given Parquet keys."""
+    started = time.perf_counter()
+    payload, rows = _parquet_as_csv(bucket, keys)
+    with psycopg.connect(dsn) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "create temporary table bench_raw_copy (like staging.treatments) on commit drop"
+            )
+            copy_started = time.perf_counter()
+            with cursor.copy("copy bench_raw_copy from stdin with (format csv)") as copy:
+                view = memoryview(payload)
+                for offset in range(0, len(view), 1 << 20):
+                    copy.write(view[offset : offset + (1 << 20)])
+            copied = time.perf_counter()
+            cursor.execute("select count(*) from bench_raw_copy")
+            (loaded,) = cursor.fetchone() or (0,)
+        connection.rollback()
+    if loaded != rows:
+        raise RuntimeError(f"raw COPY loaded {loaded} rows of {rows}")
+    return Measured(rows, copied - started), Measured(rows, copied - copy_started)

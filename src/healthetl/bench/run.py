@@ -1,0 +1,308 @@
+"""The bench procedure for one N, and the run over all sizes.
+
+Per N, in a throw-away environment: load the source (reported apart); then, timed from a
+populated source table to analytics ready, extract → transform → publish (each a `healthetl`
+process, as an operator runs them) and the event-driven load (S3 event → Step Functions →
+Lambdas; copy/gold/analytics timed by Step Functions and by the tracker); then the limits on the
+same endpoints and data (raw parallel scan, raw COPY, the load steps called directly on a second
+database); then an incremental round of 1 % changes, timed the same way.
+"""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from healthetl.bench import limits, report, warehouse_direct
+from healthetl.bench.environment import (
+    bench_environment,
+    create_database,
+    remove_environment,
+    start_estate,
+)
+from healthetl.bench.memory import MemorySampler
+from healthetl.bench.steps_of_others import (
+    BenchEnv,
+    batch_ids,
+    healthetl,
+    newest_batch,
+    tracker_steps,
+    wait_for_execution,
+)
+from healthetl.bench.targets import evaluate
+
+console = Console()
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    sizes: tuple[int, ...]
+    repeat: int
+    output_dir: Path
+    keep: bool
+
+
+def _epoch(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _row(
+    stage: str,
+    seconds: float,
+    rows: int,
+    peaks: dict[str, float] | None,
+    limit: str | None = None,
+    limit_rate: float | None = None,
+) -> dict[str, Any]:
+    rate = rows / seconds if seconds > 0 else 0.0
+    return {
+        "stage": stage,
+        "seconds": round(seconds, 2),
+        "rows": rows,
+        "rows_per_second": round(rate, 1),
+        "peak_rss_mib": round(peaks["ours_rss_mib"], 1) if peaks else None,
+        "process_hwm_mib": round(peaks["process_hwm_mib"], 1) if peaks else None,
+        "emulator_rss_mib": round(peaks["emulator_rss_mib"], 1) if peaks else None,
+        "limit": limit,
+        "limit_rows_per_second": round(limit_rate, 1) if limit_rate else None,
+        "ratio": round(rate / limit_rate, 2) if limit_rate else None,
+    }
+
+
+def _first_half(env: BenchEnv, sampler: MemorySampler, label: str) -> dict[str, Any]:
+    """extract, transform, publish as separate processes; the batch they published."""
+    known = batch_ids(env)
+    seconds: dict[str, float] = {}
+    for stage in ("extract", "transform", "publish"):
+        with sampler.window(f"{label}:{stage}"):
+            seconds[stage] = healthetl(env, "spark", stage)
+    batch = newest_batch(env, after=known)
+    if batch is None:
+        raise RuntimeError(f"{label}: publish produced no _batch.json")
+    return {"seconds": seconds, "batch": batch}
+
+
+def _load(env: BenchEnv, batch_id: str, timeout: float) -> dict[str, Any]:
+    execution = wait_for_execution(env, batch_id, timeout)
+    if execution["status"] != "SUCCEEDED":
+        raise RuntimeError(f"execution {batch_id} ended {execution['status']}")
+    steps = tracker_steps(env.warehouse_dsn, batch_id, batch_id)
+    return {"execution": execution, "steps": steps}
+
+
+def _round(env: BenchEnv, sampler: MemorySampler, label: str, timeout: float) -> dict[str, Any]:
+    started = time.time()
+    half = _first_half(env, sampler, label)
+    batch = half["batch"]
+    load = _load(env, batch["batch_id"], timeout)
+    ended = _epoch(load["execution"]["stopDate"])
+    return {**half, **load, "started": started, "ended": ended, "seconds_total": ended - started}
+
+
+def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str, Any]:
+    env = bench_environment(f"bench{secrets.token_hex(3)}")
+    console.print(f"[bold]N = {n:,}[/]: environment {env.name}, warehouse {env.warehouse_dsn}")
+    timeout = max(600.0, n / 50)
+    notes: list[str] = []
+    try:
+        with sampler.window("setup"):
+            create_database(env.warehouse_dsn)
+            healthetl(env, "migrate")
+            healthetl(env, "deploy-local")
+        with sampler.window("source"):
+            source_seconds = healthetl(env, "source", "seed", "--n", str(n))
+        console.print(f"  source loaded in {source_seconds:.1f}s")
+
+        full = _round(env, sampler, "full", timeout)
+        batch = full["batch"]
+        console.print(f"  full round {batch['batch_id']}: {full['seconds_total']:.1f}s")
+
+        scans = [limits.raw_parallel_scan(env.table_name) for _ in range(options.repeat)]
+        scan = statistics.median(s.rows_per_second for s in scans)
+        valid_keys = [f["key"] for f in batch["files"] if f["kind"] == "valid"]
+        copies = [
+            limits.raw_copy(env.warehouse_dsn, env.silver_bucket, valid_keys)
+            for _ in range(options.repeat)
+        ]
+        raw_copy_rate = statistics.median(c[0].rows_per_second for c in copies)
+        raw_copy_only = statistics.median(c[1].rows_per_second for c in copies)
+        direct = warehouse_direct.load_directly(env, batch)
+
+        healthetl(env, "source", "changes")
+        incremental = _round(env, sampler, "incremental", timeout)
+        console.print(f"  incremental round: {incremental['seconds_total']:.1f}s")
+    finally:
+        if not options.keep:
+            remove_environment(env, (warehouse_direct.direct_dsn(env),))
+
+    stages = _stage_rows(full, sampler, scan, raw_copy_rate, direct)
+    stages.insert(0, _row("source load (apart)", source_seconds, n, sampler.window_peaks("source")))
+    stages += _incremental_rows(incremental, sampler)
+    limits_block = {
+        "raw_parallel_scan_items_per_second": round(scan, 1),
+        "raw_copy_rows_per_second": round(raw_copy_rate, 1),
+        "raw_copy_from_stdin_only_rows_per_second": round(raw_copy_only, 1),
+        "direct_load": direct,
+        "repeat": options.repeat,
+    }
+    run = {
+        "n": n,
+        "env": env.name,
+        "batch_id": batch["batch_id"],
+        "extracted": batch["extracted"],
+        "valid": batch["valid"],
+        "rejected": batch["rejected"],
+        "end_to_end_seconds": round(full["seconds_total"], 2),
+        "incremental_seconds": round(incremental["seconds_total"], 2),
+        "incremental_extracted": incremental["batch"]["extracted"],
+        "peak_rss_mib": round(
+            sampler.peaks(full["started"], incremental["ended"])["ours_rss_mib"], 1
+        ),
+        "stages": stages,
+        "limits": limits_block,
+        "notes": notes,
+    }
+    run["targets"] = evaluate(run)
+    return run
+
+
+def _load_seconds(round_: dict[str, Any]) -> float:
+    execution = round_["execution"]
+    return _epoch(execution["stopDate"]) - _epoch(execution["startDate"])
+
+
+def _stage_rows(
+    full: dict[str, Any],
+    sampler: MemorySampler,
+    scan_rate: float,
+    raw_copy_rate: float,
+    direct: dict[str, Any],
+) -> list[dict[str, Any]]:
+    batch = full["batch"]
+    seconds = full["seconds"]
+    rows = [
+        _row(
+            "extract",
+            seconds["extract"],
+            batch["extracted"],
+            sampler.window_peaks("full:extract"),
+            "raw 4-segment scan",
+            scan_rate,
+        ),
+        _row(
+            "transform",
+            seconds["transform"],
+            batch["extracted"],
+            sampler.window_peaks("full:transform"),
+        ),
+        _row(
+            "publish", seconds["publish"], batch["extracted"], sampler.window_peaks("full:publish")
+        ),
+    ]
+    direct_steps = direct["steps"]
+    for step, label in (("copy", "COPY"), ("gold", "gold"), ("analytics", "analytics")):
+        timing = full["steps"].get(step)
+        if timing is None:
+            continue
+        peaks = sampler.peaks(_epoch(timing.started) - 1, _epoch(timing.ended) + 1)
+        count = timing.destination_count or batch["valid"]
+        limit_name, limit_rate = (
+            ("raw COPY (S3→pyarrow→COPY)", raw_copy_rate)
+            if step == "copy"
+            else (
+                f"direct {step} step",
+                count / direct_steps[step] if direct_steps.get(step) else None,
+            )
+        )
+        rows.append(
+            _row(f"{label} (tracker)", timing.seconds, count, peaks, limit_name, limit_rate)
+        )
+    load = _load_seconds(full)
+    direct_total = sum(direct_steps.values())
+    rows.append(
+        _row(
+            "load via S3 event → Step Functions → Lambdas",
+            load,
+            batch["valid"],
+            sampler.peaks(_epoch(full["execution"]["startDate"]), full["ended"]),
+            "COPY+gold+analytics called directly",
+            batch["valid"] / direct_total if direct_total else None,
+        )
+    )
+    rows.append(
+        _row(
+            "end to end (source table → analytics ready)",
+            full["seconds_total"],
+            batch["extracted"],
+            sampler.peaks(full["started"], full["ended"]),
+        )
+    )
+    return rows
+
+
+def _incremental_rows(incremental: dict[str, Any], sampler: MemorySampler) -> list[dict[str, Any]]:
+    batch = incremental["batch"]
+    return [
+        _row(
+            f"incremental {stage}",
+            incremental["seconds"][stage],
+            batch["extracted"],
+            sampler.window_peaks(f"incremental:{stage}"),
+        )
+        for stage in ("extract", "transform", "publish")
+    ] + [
+        _row(
+            "incremental load (event-driven)",
+            _load_seconds(incremental),
+            batch["valid"],
+            sampler.peaks(_epoch(incremental["execution"]["startDate"]), incremental["ended"]),
+        ),
+        _row(
+            "incremental end to end (1 % changes)",
+            incremental["seconds_total"],
+            batch["extracted"],
+            sampler.peaks(incremental["started"], incremental["ended"]),
+        ),
+    ]
+
+
+def run_bench(options: BenchOptions) -> int:
+    endpoints, started = start_estate()
+    sampler = MemorySampler(
+        aws_port=int(endpoints.aws.rsplit(":", 1)[1]),
+        emulator_ports=(
+            int(endpoints.dynamodb.rsplit(":", 1)[1]),
+            warehouse_direct.port_of(endpoints.warehouse_dsn),
+        ),
+    ).start()
+    runs = []
+    try:
+        for n in options.sizes:
+            runs.append(bench_one(n, options, sampler))
+    finally:
+        sampler.stop()
+    result = {
+        "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": report.machine_facts(),
+        "memory_method": (
+            "sampled every 0.1 s from /proc/<pid>/status: VmRSS summed over our processes "
+            "(this bench, its healthetl/Spark children incl. the JVM, the Lambda runner "
+            "subprocesses of the AWS endpoint); max VmHWM of any one of them; emulators apart"
+        ),
+        "estate_started_by_bench": list(started),
+        "runs": runs,
+    }
+    report.print_tables(result, console)
+    json_path, md_path = report.save(result, options.output_dir)
+    console.print(f"saved {json_path} and {md_path}")
+    missed = [t["target"] for run in runs for t in run["targets"] if t["met"] is False]
+    if missed:
+        console.print(f"[yellow]targets missed:[/] {'; '.join(missed)} (see docs/benchmarks.md)")
+    return 0

@@ -1,0 +1,157 @@
+"""How the bench drives the other areas: each stage as the operator runs it (the `healthetl`
+sub-commands, each its own process, JVM start included), plus the Step Functions and tracker
+reads that time the event-driven load.
+
+Everything here takes the bench's environment (`HCA_ENV`, the warehouse DSN and the AWS
+endpoint variables) explicitly, so the bench never touches the default `local` deployment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+import psycopg
+
+from healthetl import REPO_ROOT
+
+ESTATE_FILE = REPO_ROOT / "estate" / "estate.json"
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+@dataclass(frozen=True)
+class BenchEnv:
+    """One throw-away deployment: its env name, warehouse DSN and process environment."""
+
+    name: str
+    warehouse_dsn: str
+    environ: dict[str, str]
+
+    def with_warehouse(self, dsn: str) -> BenchEnv:
+        return BenchEnv(self.name, dsn, {**self.environ, "WAREHOUSE_DSN": dsn})
+
+    def resource(self, key: str) -> str:
+        facts = json.loads(ESTATE_FILE.read_text())
+        return f"{facts['project']}-{self.name}-{key}"
+
+    @property
+    def table_name(self) -> str:
+        facts = json.loads(ESTATE_FILE.read_text())
+        return self.resource(facts["source_table"]["name"])
+
+    @property
+    def silver_bucket(self) -> str:
+        facts = json.loads(ESTATE_FILE.read_text())
+        return self.resource(facts["buckets"]["silver"]["name"])
+
+    @property
+    def state_machine_arn(self) -> str:
+        facts = json.loads(ESTATE_FILE.read_text())
+        region = self.environ.get("AWS_REGION", "us-east-1")
+        name = self.resource(facts["state_machine"]["name"])
+        return f"arn:aws:states:{region}:123456789012:stateMachine:{name}"
+
+
+def healthetl(env: BenchEnv, *args: str, timeout: float = 3600) -> float:
+    """Run one `healthetl` command in the bench environment; its wall time in seconds."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "healthetl.cli", *args],
+        env=env.environ,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"healthetl {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    return elapsed
+
+
+def newest_batch(env: BenchEnv, after: set[str] | None = None) -> dict[str, Any] | None:
+    """The `_batch.json` of the latest batch in the silver bucket not in `after`."""
+    s3 = boto3.client("s3")
+    ids: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=env.silver_bucket, Prefix="batches/", Delimiter="/"
+    ):
+        ids += [p["Prefix"].split("/")[1] for p in page.get("CommonPrefixes", [])]
+    candidates = sorted(set(ids) - (after or set()))
+    for batch_id in reversed(candidates):
+        try:
+            body = s3.get_object(Bucket=env.silver_bucket, Key=f"batches/{batch_id}/_batch.json")
+        except s3.exceptions.NoSuchKey:
+            continue
+        return json.loads(body["Body"].read())
+    return None
+
+
+def batch_ids(env: BenchEnv) -> set[str]:
+    s3 = boto3.client("s3")
+    found: set[str] = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=env.silver_bucket, Prefix="batches/", Delimiter="/"
+    ):
+        found |= {p["Prefix"].split("/")[1] for p in page.get("CommonPrefixes", [])}
+    return found
+
+
+def wait_for_execution(env: BenchEnv, name: str, timeout: float) -> dict[str, Any]:
+    """Poll the execution named `name` until it ends; its describe_execution answer."""
+    sfn = boto3.client("stepfunctions")
+    arn = env.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            answer = sfn.describe_execution(executionArn=arn)
+            if answer["status"] in TERMINAL:
+                return answer
+        except sfn.exceptions.ExecutionDoesNotExist:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"execution {name} did not end within {timeout:.0f}s")
+        time.sleep(0.2)
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    step: str
+    started: datetime
+    ended: datetime
+    source_count: int | None
+    destination_count: int | None
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended - self.started).total_seconds()
+
+
+def tracker_steps(dsn: str, batch_id: str, execution_name: str) -> dict[str, StepTiming]:
+    """The SUCCEEDED tracker rows of one execution, by step (the DB-side time of each step)."""
+    with psycopg.connect(dsn) as connection:
+        rows = connection.execute(
+            "select step, started_at, ended_at, source_count, destination_count"
+            " from gold.etl_tracker"
+            " where batch_id = %s and execution_name = %s and status = 'SUCCEEDED'",
+            (batch_id, execution_name),
+        ).fetchall()
+    return {row[0]: StepTiming(*row) for row in rows}
+
+
+def environ_for(env_name: str, warehouse_dsn: str, client_env: dict[str, str]) -> dict[str, str]:
+    environ = dict(os.environ)
+    environ.update(client_env)
+    environ.update({"HCA_ENV": env_name, "WAREHOUSE_DSN": warehouse_dsn})
+    return environ

@@ -1,0 +1,60 @@
+"""The load's SQL run directly against the warehouse: the same batch COPYed and pushed through
+gold and analytics by calling `load_pipeline.steps` by hand on a second, freshly migrated
+database (no S3 event, no Step Functions, no Lambda processes)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from healthetl.bench.environment import create_database, with_database
+from healthetl.bench.steps_of_others import BenchEnv, healthetl
+
+
+def port_of(dsn: str) -> int:
+    return urlsplit(dsn).port or 5432
+
+
+def direct_dsn(env: BenchEnv) -> str:
+    return with_database(env.warehouse_dsn, f"{env.name}_direct")
+
+
+def load_directly(env: BenchEnv, batch: dict[str, Any]) -> dict[str, Any]:
+    """Seconds per step (copy, gold, analytics) for `batch` loaded directly."""
+    from load_pipeline import steps
+    from warehouse_seam import connect
+
+    dsn = direct_dsn(env)
+    create_database(dsn)
+    healthetl(env.with_warehouse(dsn), "migrate")
+    batch_id = batch["batch_id"]
+    execution_name = f"{batch_id}-direct"
+    seconds: dict[str, float] = {}
+    warehouse = connect(dsn)
+    try:
+        for step, work in (
+            ("copy", steps.run_copy_step),
+            ("gold", steps.run_gold_step),
+            ("analytics", steps.run_analytics_step),
+        ):
+            started = time.perf_counter()
+            with warehouse.transaction():
+                work(warehouse, **_step_arguments(step, env, batch, execution_name))
+            seconds[step] = round(time.perf_counter() - started, 3)
+    finally:
+        getattr(warehouse, "close", lambda: None)()
+    return {"database": urlsplit(dsn).path.lstrip("/"), "steps": seconds}
+
+
+def _step_arguments(
+    step: str, env: BenchEnv, batch: dict[str, Any], execution_name: str
+) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "batch_id": batch["batch_id"],
+        "execution_name": execution_name,
+        "attempt": 1,
+    }
+    if step == "copy":
+        arguments.update(bucket=env.silver_bucket, summary=batch)
+    return arguments
