@@ -1,0 +1,46 @@
+"""copy: delete the batch's staging rows, COPY its manifests, reconcile with ``_batch.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from warehouse_seam import Warehouse
+
+from load_pipeline import steps
+from load_pipeline.events import StepInput
+from load_pipeline.observability import logger, metrics, tracer
+from load_pipeline.step_runner import run_step
+
+
+def read_batch_summary(bucket: str, key: str) -> dict[str, Any]:
+    body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    summary = json.loads(body)
+    if not isinstance(summary, dict):
+        raise ValueError(f"s3://{bucket}/{key} is not a batch summary object")
+    return summary
+
+
+def copy_batch(warehouse: Warehouse, request: StepInput) -> Any:
+    if not request.bucket or not request.key:
+        raise ValueError("copy needs the bucket and key of the batch's _batch.json")
+    summary = read_batch_summary(request.bucket, request.key)
+    if summary.get("batch_id") != request.batch_id:
+        raise ValueError("the _batch.json names another batch than the execution")
+    return steps.run_copy_step(
+        warehouse,
+        batch_id=request.batch_id,
+        execution_name=request.execution_name,
+        attempt=request.attempt,
+        summary=summary,
+        bucket=request.bucket,
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path="batch_id")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run_step("copy", event, context, copy_batch)
