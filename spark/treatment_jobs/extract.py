@@ -1,0 +1,190 @@
+"""Extract: DynamoDB → bronze (raw DynamoDB JSON per item, one partition per batch).
+
+Full (no watermark, or forced): a parallel Scan, segment ``i`` of ``n`` in Spark task ``i``.
+Incremental: one GSI Query per modification day, from the day of ``cursor - overlap`` to the
+day of the extraction, ``gsi_modified_at >= cursor - overlap``, dropping the items whose
+``(treatment_id, gsi_modified_at)`` the watermark lists as published. Never a full scan.
+boto3 runs inside the Spark tasks; endpoints come from the standard AWS environment.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from treatment_jobs import storage
+from treatment_jobs.config import JobConfig
+from treatment_jobs.schema import BRONZE_SCHEMA
+from treatment_jobs.state import Watermark, format_ts, parse_ts
+
+BronzeRow = tuple[str | None, str | None, str]
+
+
+@dataclass
+class ExtractSummary:
+    batch_id: str
+    mode: str  # full | incremental
+    extraction_start: str
+    cursor_from: str | None  # cursor - overlap on incremental runs, None on full ones
+    read: int  # items DynamoDB returned
+    already_published: int  # of those, dropped as published (overlap window)
+    items: int  # written to bronze
+    segments_or_days: int
+    watermark_batch: str | None  # the watermark's batch when the extract read it
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> ExtractSummary:
+        return cls(**json.loads(text))
+
+
+def bronze_path(cfg: JobConfig, batch_id: str) -> str:
+    return storage.join(cfg.bronze_root, f"batch_id={batch_id}")
+
+
+def summary_path(cfg: JobConfig, batch_id: str) -> str:
+    return storage.join(bronze_path(cfg, batch_id), "_extract.json")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):  # B / BS attributes: keep them, as base64
+        return base64.b64encode(value).decode()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def to_bronze_row(item: dict) -> BronzeRow:
+    key = item.get("treatment_id")
+    gsi = item.get("gsi_modified_at")
+    return (
+        key.get("N") if isinstance(key, dict) else None,
+        gsi.get("S") if isinstance(gsi, dict) else None,
+        json.dumps(item, ensure_ascii=False, separators=(",", ":"), default=_json_default),
+    )
+
+
+def _scan_segments(table: str, total: int) -> Any:
+    def scan(segments: Iterable[int]) -> Iterator[BronzeRow]:
+        import boto3  # inside the task: one client per Spark worker process
+
+        pages = boto3.client("dynamodb").get_paginator("scan")
+        for segment in segments:
+            for page in pages.paginate(TableName=table, Segment=segment, TotalSegments=total):
+                for item in page["Items"]:
+                    yield to_bronze_row(item)
+
+    return scan
+
+
+def _query_days(table: str, index: str, since: str) -> Any:
+    def query(days: Iterable[str]) -> Iterator[BronzeRow]:
+        import boto3
+
+        pages = boto3.client("dynamodb").get_paginator("query")
+        for day in days:
+            for page in pages.paginate(
+                TableName=table,
+                IndexName=index,
+                KeyConditionExpression="gsi_modified_day = :day AND gsi_modified_at >= :since",
+                ExpressionAttributeValues={":day": {"S": day}, ":since": {"S": since}},
+            ):
+                for item in page["Items"]:
+                    yield to_bronze_row(item)
+
+    return query
+
+
+def days_between(first: datetime, last: datetime) -> list[str]:
+    days, day = [], first.date()
+    while day <= last.date():
+        days.append(day.isoformat())
+        day += timedelta(days=1)
+    return days
+
+
+def read_source(
+    spark: SparkSession,
+    cfg: JobConfig,
+    extraction_start: datetime,
+    watermark: Watermark | None,
+) -> tuple[DataFrame, str | None, int, Any]:
+    """(bronze rows DataFrame, cursor_from, tasks, read accumulator); lazy until written."""
+    sc = spark.sparkContext
+    read_count = sc.accumulator(0)
+
+    def counted(rows: Iterator[BronzeRow]) -> Iterator[BronzeRow]:
+        for row in rows:
+            read_count.add(1)
+            yield row
+
+    if watermark is None:
+        total = cfg.scan_segments
+        scan = _scan_segments(cfg.table_name, total)
+        rdd = sc.parallelize(range(total), total).mapPartitions(lambda s: counted(scan(s)))
+        return spark.createDataFrame(rdd, BRONZE_SCHEMA), None, total, read_count
+    since_moment = parse_ts(watermark.cursor) - timedelta(seconds=cfg.overlap_seconds)
+    since = format_ts(since_moment)
+    days = days_between(since_moment, max(extraction_start, since_moment))
+    published = frozenset(watermark.published_keys)
+    query = _query_days(cfg.table_name, cfg.index_name, since)
+
+    def new_only(day_list: Iterator[str]) -> Iterator[BronzeRow]:
+        for row in counted(query(day_list)):
+            if (row[0], row[1]) not in published:
+                yield row
+
+    rdd = sc.parallelize(days, len(days)).mapPartitions(new_only)
+    return spark.createDataFrame(rdd, BRONZE_SCHEMA), since, len(days), read_count
+
+
+def extract(
+    spark: SparkSession,
+    cfg: JobConfig,
+    batch_id: str,
+    extraction_start: datetime,
+    watermark: Watermark | None,
+) -> ExtractSummary:
+    """Read the new items and write them as the batch's bronze partition (+ its summary)."""
+    rows, cursor_from, tasks, read_count = read_source(spark, cfg, extraction_start, watermark)
+    target = bronze_path(cfg, batch_id)
+    rows.write.mode("overwrite").parquet(storage.spark_uri(target))
+    items = spark.read.parquet(storage.spark_uri(target)).count()
+    summary = ExtractSummary(
+        batch_id=batch_id,
+        mode="full" if watermark is None else "incremental",
+        extraction_start=format_ts(extraction_start.astimezone(UTC)),
+        cursor_from=cursor_from,
+        read=read_count.value,
+        already_published=read_count.value - items,
+        items=items,
+        segments_or_days=tasks,
+        watermark_batch=watermark.batch_id if watermark else None,
+    )
+    storage.write_text(summary_path(cfg, batch_id), summary.to_json())
+    return summary
+
+
+def read_bronze(
+    spark: SparkSession, cfg: JobConfig, batch_id: str
+) -> tuple[DataFrame, ExtractSummary]:
+    text = storage.read_text(summary_path(cfg, batch_id))
+    if text is None:
+        raise FileNotFoundError(f"no bronze batch {batch_id} under {cfg.bronze_root}")
+    summary = ExtractSummary.from_json(text)
+    items = spark.read.schema(BRONZE_SCHEMA).parquet(storage.spark_uri(bronze_path(cfg, batch_id)))
+    return items, summary
+
+
+def bronze_batches(cfg: JobConfig) -> list[str]:
+    return [
+        n.split("=", 1)[1]
+        for n in storage.list_children(cfg.bronze_root)
+        if n.startswith("batch_id=")
+    ]

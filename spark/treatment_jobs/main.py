@@ -1,0 +1,192 @@
+"""Command-line entry of the Spark jobs, for ``spark-submit`` and ``healthetl spark``.
+
+    spark-submit spark/treatment_jobs/main.py run [--full] [--retransform BATCH]
+    spark-submit spark/treatment_jobs/main.py extract|transform|publish [--batch-id ID]
+
+Without ``--table``/``--silver-bucket``/``--bronze-root``/``--silver-root`` the names come from
+``estate/estate.json`` and ``HCA_ENV`` (default ``local``); on a cluster pass them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from treatment_jobs.config import JobConfig, from_estate
+from treatment_jobs.extract import ExtractSummary
+from treatment_jobs.jobs import (
+    FirstHalfResult,
+    latest_bronze_batch,
+    run_extract,
+    run_first_half,
+    run_publish,
+    run_retransform,
+)
+from treatment_jobs.publish import PublishResult
+from treatment_jobs.silver import TransformSummary, run_transform
+from treatment_jobs.state import extract_lock
+
+STAGES = ("extract", "transform", "publish", "run")
+
+
+def add_arguments(parser: argparse.ArgumentParser, default_master: str | None) -> None:
+    if default_master is None:  # spark-submit: the stage is a positional argument
+        parser.add_argument("stage", choices=STAGES)
+    parser.add_argument("--full", action="store_true", help="extract: force a full parallel scan")
+    parser.add_argument(
+        "--retransform",
+        metavar="BATCH",
+        help="run/transform: re-transform this bronze batch as a new batch",
+    )
+    parser.add_argument(
+        "--batch-id", help="transform/publish: the batch (default: the latest bronze batch)"
+    )
+    parser.add_argument("--env", help="estate environment (default: $HCA_ENV or local)")
+    parser.add_argument("--estate-file", type=Path, help="estate.json (default: the repository's)")
+    parser.add_argument("--table", help="DynamoDB source table name")
+    parser.add_argument("--index", help="GSI by modification day")
+    parser.add_argument("--silver-bucket", help="silver bucket name")
+    parser.add_argument("--bronze-root", help="bronze folder or s3:// URI")
+    parser.add_argument("--silver-root", help="silver work folder or s3:// URI")
+    parser.add_argument(
+        "--overlap-seconds", type=int, help="incremental overlap (default: estate setting)"
+    )
+    parser.add_argument("--segments", type=int, help="parallel scan segments (default 4)")
+    parser.add_argument(
+        "--master",
+        default=default_master,
+        help=f"Spark master (default {default_master or 'from spark-submit'})",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> JobConfig:
+    explicit = args.table and args.silver_bucket and args.bronze_root and args.silver_root
+    if explicit:
+        base = JobConfig(
+            args.table,
+            args.index or "by_modified_day",
+            args.silver_bucket,
+            args.bronze_root,
+            args.silver_root,
+        )
+    else:
+        base = from_estate(args.estate_file, args.env)
+    return base.with_overrides(
+        table_name=args.table,
+        index_name=args.index,
+        silver_bucket=args.silver_bucket,
+        bronze_root=args.bronze_root,
+        silver_root=args.silver_root,
+        overlap_seconds=args.overlap_seconds,
+        scan_segments=args.segments,
+    )
+
+
+def _counts_table(result: FirstHalfResult) -> Table:
+    table = Table(title="first half")
+    for column in ("stage", "counts", "seconds", "rows/s"):
+        table.add_column(column)
+    ex, tr, pub, secs = result.extract, result.transform, result.publish, result.times.seconds
+    if ex is not None:
+        table.add_row(
+            "extract",
+            _extract_counts(ex),
+            f"{secs['extract']:.2f}",
+            _rate(ex.read, secs["extract"]),
+        )
+    if tr is not None:
+        table.add_row(
+            "transform",
+            _transform_counts(tr),
+            f"{secs['transform']:.2f}",
+            _rate(tr.read, secs["transform"]),
+        )
+    if pub is not None:
+        table.add_row("publish", _publish_counts(pub), f"{secs['publish']:.2f}", "")
+    return table
+
+
+def _rate(rows: int, seconds: float) -> str:
+    return f"{rows / seconds:,.0f}" if seconds > 0 else ""
+
+
+def _extract_counts(ex: ExtractSummary) -> str:
+    return (
+        f"{ex.mode}: read {ex.read}, already published {ex.already_published},"
+        f" new {ex.items} → {ex.batch_id}"
+    )
+
+
+def _transform_counts(tr: TransformSummary) -> str:
+    source = f" (from {tr.source_batch})" if tr.source_batch else ""
+    return (
+        f"{tr.batch_id}{source}: valid {tr.valid}, rejected {tr.rejected},"
+        f" superseded {tr.superseded}"
+    )
+
+
+def _publish_counts(pub: PublishResult) -> str:
+    if not pub.published:
+        return "nothing to publish"
+    return f"{pub.files} files; watermark {pub.watermark_cursor or 'unchanged (re-transform)'}"
+
+
+def execute(args: argparse.Namespace, stage: str, console: Console | None = None) -> int:
+    from treatment_jobs.jobs import StageTimes
+    from treatment_jobs.session import build_session
+
+    console = console or Console(stderr=False)
+    cfg = config_from_args(args)
+    times = StageTimes()
+    with console.status(f"spark {stage}: starting Spark ({args.master or 'cluster'})…"):
+        spark = (
+            build_session(f"treatment_jobs-{stage}", args.master) if stage != "publish" else None
+        )
+    result = FirstHalfResult(None, None, None, times)
+    with console.status(f"spark {stage}: running…"):
+        if stage == "run":
+            result = run_first_half(
+                spark, cfg, full=args.full, retransform=args.retransform, report=console.log
+            )
+        elif stage == "extract":
+            with extract_lock(cfg, "extract"), times.stage("extract"):
+                result.extract = run_extract(spark, cfg, full=args.full)
+        elif stage == "transform":
+            with times.stage("transform"):
+                if args.retransform:
+                    result.transform = run_retransform(spark, cfg, args.retransform)
+                else:
+                    result.transform = run_transform(
+                        spark, cfg, args.batch_id or latest_bronze_batch(cfg)
+                    )
+        else:
+            with extract_lock(cfg, "publish"), times.stage("publish"):
+                result.publish = run_publish(cfg, args.batch_id or latest_bronze_batch(cfg))
+    console.print(_counts_table(result))
+    if result.extract is not None and result.extract.items == 0:
+        console.print("no new items: nothing extracted into a batch, nothing to publish")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="treatment_jobs",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser, default_master=None)
+    args = parser.parse_args(argv)
+    return execute(args, args.stage)
+
+
+def run_cli(args: Any) -> int:
+    return execute(args, args.spark_stage)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The transform stage around the pure ``transform``: bronze batch → silver Parquet folders.
+
+Writes ``<silver_root>/<batch_id>/valid/part-*.parquet`` and ``rejected/part-*.parquet`` (a
+local folder here, ``s3://`` on a cluster) and ``_transform.json`` with the counts and the
+watermark range the publish stage needs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+
+from pyspark import StorageLevel
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F  # noqa: N812 (the PySpark idiom)
+
+from treatment_jobs import storage
+from treatment_jobs.config import JobConfig
+from treatment_jobs.extract import ExtractSummary, read_bronze
+from treatment_jobs.state import format_ts, parse_ts
+from treatment_jobs.transform import check_items, split_checked
+
+ROWS_PER_FILE = 500_000
+
+
+@dataclass
+class TransformSummary:
+    batch_id: str
+    source_batch: str | None  # the bronze batch re-transformed, None otherwise
+    mode: str  # full | incremental | retransform
+    read: int  # bronze items
+    valid: int
+    rejected: int
+    superseded: int  # valid older versions of a treatment replaced within the batch
+    cursor_from: str | None
+    cursor_to: str  # the greatest gsi_modified_at read, never later than the extraction start
+    extraction_start: str
+    window_keys: list[list[str]] = field(default_factory=list)  # published keys near cursor_to
+
+    @property
+    def extracted(self) -> int:
+        return self.valid + self.rejected
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> TransformSummary:
+        return cls(**json.loads(text))
+
+
+def silver_path(cfg: JobConfig, batch_id: str, *parts: str) -> str:
+    return storage.join(cfg.silver_root, batch_id, *parts)
+
+
+def read_transform_summary(cfg: JobConfig, batch_id: str) -> TransformSummary:
+    text = storage.read_text(silver_path(cfg, batch_id, "_transform.json"))
+    if text is None:
+        raise FileNotFoundError(
+            f"batch {batch_id} has not been transformed under {cfg.silver_root}"
+        )
+    return TransformSummary.from_json(text)
+
+
+def run_transform(
+    spark: SparkSession, cfg: JobConfig, bronze_batch: str, batch_id: str | None = None
+) -> TransformSummary:
+    """Transform bronze batch ``bronze_batch`` as silver batch ``batch_id`` (a new id for a
+    re-transform; the extract's own id otherwise)."""
+    items, extracted = read_bronze(spark, cfg, bronze_batch)
+    batch_id = batch_id or bronze_batch
+    start = parse_ts(extracted.extraction_start)
+    checked = check_items(items, start).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        counts = {
+            r["is_valid"]: r["n"]
+            for r in checked.groupBy("is_valid").agg(F.count("*").alias("n")).collect()
+        }
+        result = split_checked(checked, batch_id, start)
+        read = counts.get(True, 0) + counts.get(False, 0)
+        files = max(1, math.ceil(read / ROWS_PER_FILE))
+        result.valid.coalesce(files).write.mode("overwrite").parquet(
+            silver_path(cfg, batch_id, "valid")
+        )
+        rejected = counts.get(False, 0)
+        result.rejected.coalesce(max(1, math.ceil(rejected / ROWS_PER_FILE))).write.mode(
+            "overwrite"
+        ).parquet(silver_path(cfg, batch_id, "rejected"))
+        valid = spark.read.parquet(silver_path(cfg, batch_id, "valid")).count()
+        cursor_to, window_keys = _watermark_range(items, extracted, cfg.overlap_seconds)
+    finally:
+        checked.unpersist()
+    summary = TransformSummary(
+        batch_id=batch_id,
+        source_batch=bronze_batch if batch_id != bronze_batch else None,
+        mode="retransform" if batch_id != bronze_batch else extracted.mode,
+        read=read,
+        valid=valid,
+        rejected=rejected,
+        superseded=counts.get(True, 0) - valid,
+        cursor_from=extracted.cursor_from,
+        cursor_to=cursor_to,
+        extraction_start=extracted.extraction_start,
+        window_keys=window_keys,
+    )
+    storage.write_text(silver_path(cfg, batch_id, "_transform.json"), summary.to_json())
+    return summary
+
+
+def _watermark_range(
+    items, extracted: ExtractSummary, overlap_seconds: int
+) -> tuple[str, list[list[str]]]:
+    """cursor_to = min(greatest gsi_modified_at read, extraction start); the keys read within
+    the overlap window before it (the next incremental run drops those)."""
+    stamps = items.filter(F.col("gsi_modified_at").rlike(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"))
+    greatest = stamps.agg(F.max("gsi_modified_at")).first()[0]
+    cursor = min(greatest, extracted.extraction_start) if greatest else extracted.extraction_start
+    window_from = format_ts(parse_ts(cursor) - timedelta(seconds=overlap_seconds))
+    rows = (
+        stamps.filter(F.col("gsi_modified_at") >= window_from)
+        .select("treatment_id", "gsi_modified_at")
+        .collect()
+    )
+    return cursor, sorted([r[0], r[1]] for r in rows if r[0] is not None)
