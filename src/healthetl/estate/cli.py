@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 from healthetl.estate import manager
@@ -66,3 +67,15 @@ def _print_status(config: EstateConfig) -> bool:
         print(f"  export {key}={value}")
     print(f"\nwarehouse DSN: {manager.endpoints(config).warehouse_dsn}")
     return all(c.healthy for c in components)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m healthetl.estate.cli up|down|status``: the estate without the other areas."""
+    parser = argparse.ArgumentParser(prog="healthetl-estate")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["estate", *(argv if argv is not None else sys.argv[1:])])
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

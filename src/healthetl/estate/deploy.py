@@ -268,6 +268,26 @@ def default_package_dirs() -> list[Path]:
     ]
 
 
+def resolve_reference(reference: Mapping[str, Any], context: Mapping[str, Any]) -> str:
+    """One estate.json environment reference (``{"bucket": "silver"}``, ...) to its value."""
+    ((kind, key),) = reference.items()
+    if kind == "value":
+        return str(key)
+    if kind == "setting":
+        return str(context["settings"][key])
+    if kind == "bucket":
+        return str(context["buckets"][key])
+    if kind == "topic":
+        return str(context["topics"][key])
+    if kind == "state_machine":
+        return str(context["state_machines"][key])
+    if kind == "notification":
+        return str(context["facts"]["batch_notification"][key])
+    if kind == "silver_layout":
+        return str(context["facts"]["silver_layout"][key])
+    raise ValueError(f"unknown environment reference {reference!r}")
+
+
 def deploy_estate(
     env: str = "local",
     *,
@@ -281,10 +301,10 @@ def deploy_estate(
 ) -> DeployedEstate:
     """Deploy everything ``estate.json`` describes (create or update).
 
-    Function environment values may use ``${state_machine_arn}``, ``${alerts_topic_arn}``,
-    ``${table_name}``, ``${bucket_<key>}`` (e.g. ``${bucket_silver}``), ``${project}``, ``${env}``:
-    they are rendered with the deployed names, so the trigger can know the state machine's ARN
-    before the state machine (which needs the functions' ARNs) exists.
+    Each function's environment is ``functions_environment`` + its own ``environment`` (both
+    references resolved, see ``_environment_comment`` in estate.json), then ``common_environment``
+    and ``function_environment[<function key>]`` given here as literal values (e.g. the local
+    ``WAREHOUSE_DSN``). ``settings_override`` replaces settings (tests shorten retries).
     """
     facts = facts or load_facts()
     settings = {**facts.get("settings", {}), **(settings_override or {})}
@@ -301,22 +321,28 @@ def deploy_estate(
     table_name = name(facts["source_table"]["name"])
     ensure_table(table_name, facts["source_table"])
     topic_arn = ensure_topic(name(facts["alerts_topic"]["name"]))
-    machine_name = name(facts["state_machine"]["name"])
+    machine_key = facts["state_machine"]["name"]
+    machine_name = name(machine_key)
+    # Known before the machine exists: the trigger's environment needs it, the machine needs
+    # the functions' ARNs.
     machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{machine_name}"
-
-    names = {
-        "project": facts["project"],
-        "env": env,
-        "state_machine_arn": machine_arn,
-        "alerts_topic_arn": topic_arn,
-        "table_name": table_name,
-        **{f"bucket_{key}": value for key, value in buckets.items()},
+    context = {
+        "facts": facts,
+        "settings": settings,
+        "buckets": buckets,
+        "topics": {"alerts": topic_arn},
+        "state_machines": {machine_key: machine_arn},
     }
+    shared_refs = facts.get("functions_environment", {})
+
     lambda_role = ensure_role(name("lambda"), LAMBDA_TRUST)
     zip_bytes = build_zip(package_dirs or default_package_dirs())
     function_arns: dict[str, str] = {}
     for key, spec in facts["functions"].items():
-        variables = {**(common_environment or {}), **(function_environment or {}).get(key, {})}
+        refs = {**shared_refs, **spec.get("environment", {})}
+        variables = {var: resolve_reference(ref, context) for var, ref in refs.items()}
+        variables.update(common_environment or {})
+        variables.update((function_environment or {}).get(key, {}))
         function_arns[key] = deploy_function(
             FunctionConfig(
                 name=name(key),
@@ -325,7 +351,7 @@ def deploy_estate(
                 role_arn=lambda_role,
                 timeout_seconds=int(spec["timeout_seconds"]),
                 memory_mb=int(spec["memory_mb"]),
-                environment={k: render(str(v), names) for k, v in variables.items()},
+                environment=variables,
                 description=spec.get("description", ""),
             )
         )
@@ -334,10 +360,8 @@ def deploy_estate(
     for var, source in facts["state_machine"].get("template_variables", {}).items():
         if "function" in source:
             template_values[var] = function_arns[source["function"]]
-        elif "setting" in source:
-            template_values[var] = settings[source["setting"]]
         else:
-            template_values[var] = source["value"]
+            template_values[var] = resolve_reference(source, context)
     definition = render_state_machine(
         repo_root() / facts["state_machine"]["definition_template"], template_values
     )

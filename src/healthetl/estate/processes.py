@@ -191,6 +191,15 @@ def tree_rss_kib(pid: int) -> int:
     return sum(rss_kib(p) or 0 for p in descendants(pid))
 
 
+def running(pid: int) -> bool:
+    """True when the process exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
