@@ -60,6 +60,11 @@ def cmdline_of(pid: int) -> str | None:
 def is_alive(record: PidRecord) -> bool:
     """True when the recorded pid runs and is still the process we started (not a reused pid)."""
     cmdline = cmdline_of(record.pid)
+    for _ in range(50):  # a process caught in the middle of exec shows an empty command line
+        if cmdline != "":
+            break
+        time.sleep(0.01)
+        cmdline = cmdline_of(record.pid)
     if cmdline is None or record.marker not in cmdline:
         return False
     try:
