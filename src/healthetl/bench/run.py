@@ -30,9 +30,11 @@ from healthetl.bench.environment import (
 from healthetl.bench.memory import MemorySampler
 from healthetl.bench.steps_of_others import (
     BenchEnv,
+    SparkRun,
     batch_ids,
     healthetl,
     newest_batch,
+    spark_run,
     tracker_steps,
     wait_for_execution,
 )
@@ -76,17 +78,14 @@ def _row(
     }
 
 
-def _first_half(env: BenchEnv, sampler: MemorySampler, label: str) -> dict[str, Any]:
-    """extract, transform, publish as separate processes; the batch they published."""
+def _first_half(env: BenchEnv) -> dict[str, Any]:
+    """`healthetl spark run` (one JVM: extract, transform, publish); the batch it published."""
     known = batch_ids(env)
-    seconds: dict[str, float] = {}
-    for stage in ("extract", "transform", "publish"):
-        with sampler.window(f"{label}:{stage}"):
-            seconds[stage] = healthetl(env, "spark", stage)
+    spark = spark_run(env)
     batch = newest_batch(env, after=known)
     if batch is None:
-        raise RuntimeError(f"{label}: publish produced no _batch.json")
-    return {"seconds": seconds, "batch": batch}
+        raise RuntimeError("spark run published no _batch.json")
+    return {"spark": spark, "batch": batch}
 
 
 def _load(env: BenchEnv, batch_id: str, timeout: float) -> dict[str, Any]:
@@ -97,9 +96,9 @@ def _load(env: BenchEnv, batch_id: str, timeout: float) -> dict[str, Any]:
     return {"execution": execution, "steps": steps}
 
 
-def _round(env: BenchEnv, sampler: MemorySampler, label: str, timeout: float) -> dict[str, Any]:
+def _round(env: BenchEnv, timeout: float) -> dict[str, Any]:
     started = time.time()
-    half = _first_half(env, sampler, label)
+    half = _first_half(env)
     batch = half["batch"]
     load = _load(env, batch["batch_id"], timeout)
     ended = _epoch(load["execution"]["stopDate"])
@@ -120,7 +119,7 @@ def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str
             source_seconds = healthetl(env, "source", "seed", "--n", str(n))
         console.print(f"  source loaded in {source_seconds:.1f}s")
 
-        full = _round(env, sampler, "full", timeout)
+        full = _round(env, timeout)
         batch = full["batch"]
         console.print(f"  full round {batch['batch_id']}: {full['seconds_total']:.1f}s")
 
@@ -136,15 +135,12 @@ def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str
         direct = warehouse_direct.load_directly(env, batch)
 
         healthetl(env, "source", "changes")
-        incremental = _round(env, sampler, "incremental", timeout)
+        incremental = _round(env, timeout)
         console.print(f"  incremental round: {incremental['seconds_total']:.1f}s")
     finally:
         if not options.keep:
             remove_environment(env, (warehouse_direct.direct_dsn(env),))
 
-    stages = _stage_rows(full, sampler, scan, raw_copy_rate, direct)
-    stages.insert(0, _row("source load (apart)", source_seconds, n, sampler.window_peaks("source")))
-    stages += _incremental_rows(incremental, sampler)
     limits_block = {
         "raw_parallel_scan_items_per_second": round(scan, 1),
         "raw_copy_rows_per_second": round(raw_copy_rate, 1),
@@ -152,6 +148,11 @@ def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str
         "direct_load": direct,
         "repeat": options.repeat,
     }
+    stages = [_row("source load (apart)", source_seconds, n, sampler.window_peaks("source"))]
+    stages += _spark_rows("", full, sampler, scan)
+    stages += _load_rows("", full, sampler, limits_block)
+    stages += _spark_rows("incremental ", incremental, sampler, None)
+    stages += _load_rows("incremental ", incremental, sampler, None)
     run = {
         "n": n,
         "env": env.name,
@@ -178,99 +179,77 @@ def _load_seconds(round_: dict[str, Any]) -> float:
     return _epoch(execution["stopDate"]) - _epoch(execution["startDate"])
 
 
-def _stage_rows(
-    full: dict[str, Any],
-    sampler: MemorySampler,
-    scan_rate: float,
-    raw_copy_rate: float,
-    direct: dict[str, Any],
+def _spark_rows(
+    prefix: str, round_: dict[str, Any], sampler: MemorySampler, scan_rate: float | None
 ) -> list[dict[str, Any]]:
-    batch = full["batch"]
-    seconds = full["seconds"]
+    spark: SparkRun = round_["spark"]
+    batch = round_["batch"]
+    first_stage = min((begin for begin, _ in spark.stages.values()), default=spark.started)
     rows = [
         _row(
-            "extract",
-            seconds["extract"],
-            batch["extracted"],
-            sampler.window_peaks("full:extract"),
-            "raw 4-segment scan",
-            scan_rate,
-        ),
-        _row(
-            "transform",
-            seconds["transform"],
-            batch["extracted"],
-            sampler.window_peaks("full:transform"),
-        ),
-        _row(
-            "publish", seconds["publish"], batch["extracted"], sampler.window_peaks("full:publish")
-        ),
+            f"{prefix}Spark start (interpreter, JVM, session)",
+            spark.session_start_seconds,
+            0,
+            sampler.peaks(spark.started, first_stage),
+        )
     ]
-    direct_steps = direct["steps"]
-    for step, label in (("copy", "COPY"), ("gold", "gold"), ("analytics", "analytics")):
-        timing = full["steps"].get(step)
-        if timing is None:
+    for stage in ("extract", "transform", "publish"):
+        if stage not in spark.stages:
             continue
-        peaks = sampler.peaks(_epoch(timing.started) - 1, _epoch(timing.ended) + 1)
-        count = timing.destination_count or batch["valid"]
-        limit_name, limit_rate = (
-            ("raw COPY (S3→pyarrow→COPY)", raw_copy_rate)
-            if step == "copy"
-            else (
-                f"direct {step} step",
-                count / direct_steps[step] if direct_steps.get(step) else None,
-            )
+        begin, end = spark.stages[stage]
+        limit = (
+            ("raw 4-segment scan", scan_rate) if stage == "extract" and scan_rate else (None, None)
         )
         rows.append(
-            _row(f"{label} (tracker)", timing.seconds, count, peaks, limit_name, limit_rate)
+            _row(
+                f"{prefix}{stage}",
+                end - begin,
+                batch["extracted"],
+                sampler.peaks(begin, end),
+                *limit,
+            )
         )
-    load = _load_seconds(full)
+    return rows
+
+
+def _load_rows(
+    prefix: str, round_: dict[str, Any], sampler: MemorySampler, limits_: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    batch = round_["batch"]
+    rows = []
+    direct_steps = limits_["direct_load"]["steps"] if limits_ else {}
+    for step, label in (("copy", "COPY"), ("gold", "gold"), ("analytics", "analytics")):
+        timing = round_["steps"].get(step)
+        if timing is None:
+            continue
+        peaks = sampler.peaks(_epoch(timing.started) - 0.5, _epoch(timing.ended) + 0.5)
+        count = timing.destination_count or batch["valid"]
+        limit: tuple[str | None, float | None] = (None, None)
+        if limits_ and step == "copy":
+            limit = ("raw COPY (S3→pyarrow→COPY)", limits_["raw_copy_rows_per_second"])
+        elif direct_steps.get(step):
+            limit = (f"direct {step} step", count / direct_steps[step])
+        rows.append(_row(f"{prefix}{label} (tracker)", timing.seconds, count, peaks, *limit))
     direct_total = sum(direct_steps.values())
     rows.append(
         _row(
-            "load via S3 event → Step Functions → Lambdas",
-            load,
+            f"{prefix}load: S3 event → Step Functions → Lambdas",
+            _load_seconds(round_),
             batch["valid"],
-            sampler.peaks(_epoch(full["execution"]["startDate"]), full["ended"]),
-            "COPY+gold+analytics called directly",
+            sampler.peaks(_epoch(round_["execution"]["startDate"]), round_["ended"]),
+            "COPY+gold+analytics directly" if direct_total else None,
             batch["valid"] / direct_total if direct_total else None,
         )
     )
     rows.append(
         _row(
-            "end to end (source table → analytics ready)",
-            full["seconds_total"],
+            f"{prefix}end to end (source table → analytics ready)",
+            round_["seconds_total"],
             batch["extracted"],
-            sampler.peaks(full["started"], full["ended"]),
+            sampler.peaks(round_["started"], round_["ended"]),
         )
     )
     return rows
-
-
-def _incremental_rows(incremental: dict[str, Any], sampler: MemorySampler) -> list[dict[str, Any]]:
-    batch = incremental["batch"]
-    return [
-        _row(
-            f"incremental {stage}",
-            incremental["seconds"][stage],
-            batch["extracted"],
-            sampler.window_peaks(f"incremental:{stage}"),
-        )
-        for stage in ("extract", "transform", "publish")
-    ] + [
-        _row(
-            "incremental load (event-driven)",
-            _load_seconds(incremental),
-            batch["valid"],
-            sampler.peaks(_epoch(incremental["execution"]["startDate"]), incremental["ended"]),
-        ),
-        _row(
-            "incremental end to end (1 % changes)",
-            incremental["seconds_total"],
-            batch["extracted"],
-            sampler.peaks(incremental["started"], incremental["ended"]),
-        ),
-    ]
 
 
 def run_bench(options: BenchOptions) -> int:

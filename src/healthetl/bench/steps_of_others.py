@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -78,6 +79,51 @@ def healthetl(env: BenchEnv, *args: str, timeout: float = 3600) -> float:
             f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         )
     return elapsed
+
+
+STAGE_LINE = re.compile(r"\b(extract|transform|publish): (\d+(?:\.\d+)?) s\b")
+
+
+@dataclass(frozen=True)
+class SparkRun:
+    """`healthetl spark run` as one process: its wall time and each stage's (started, ended)
+    wall-clock window, from the stage times it reports as each stage ends."""
+
+    seconds: float
+    started: float
+    stages: dict[str, tuple[float, float]]
+
+    @property
+    def session_start_seconds(self) -> float:
+        """What is not a stage: interpreter + JVM + SparkSession start, and shutdown."""
+        return self.seconds - sum(end - begin for begin, end in self.stages.values())
+
+
+def spark_run(env: BenchEnv, timeout: float = 7200) -> SparkRun:
+    started_wall = time.time()
+    started = time.perf_counter()
+    environ = {**env.environ, "COLUMNS": "200", "TERM": "dumb"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "healthetl.cli", "spark", "run"],
+        env=environ,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    stages: dict[str, tuple[float, float]] = {}
+    output: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        output.append(line)
+        match = STAGE_LINE.search(line)
+        if match and match.group(1) not in stages:
+            now = time.time()
+            stages[match.group(1)] = (now - float(match.group(2)), now)
+    code = process.wait(timeout=timeout)
+    if code != 0:
+        raise RuntimeError(f"healthetl spark run failed ({code}):\n{''.join(output)[-4000:]}")
+    return SparkRun(time.perf_counter() - started, started_wall, stages)
 
 
 def newest_batch(env: BenchEnv, after: set[str] | None = None) -> dict[str, Any] | None:

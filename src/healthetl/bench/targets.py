@@ -46,7 +46,7 @@ def evaluate(run: dict[str, Any]) -> list[dict[str, Any]]:
             extract["ratio"] >= 0.8,
         )
 
-    load = _stage(run, "load via")
+    load = _stage(run, "load:")
     direct = run["limits"]["direct_load"]
     direct_total = sum(direct["steps"].values())
     if load and direct_total:
