@@ -49,9 +49,15 @@ class Warehouse:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Warehouse]:
         """Commit when the block ends normally, roll back when it raises (the exception
-        propagates unchanged)."""
+        propagates unchanged). A nested block joins the outer transaction."""
         if self._depth:
-            raise WarehouseDataError("nested warehouse transactions are not supported")
+            # Nested: join the caller's transaction (no savepoints; Redshift has none).
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
         if self.dialect == POSTGRESQL:
             with _mapped_errors():
                 self._conn.execute("begin")
