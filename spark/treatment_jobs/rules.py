@@ -41,8 +41,7 @@ OUTCOME_STATUSES = frozenset(
 )
 SEVERITIES = frozenset({"Mild", "Moderate", "Severe", "Critical"})
 
-_TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _VARCHAR_BYTES = {c.name: c.varchar_bytes for c in SILVER_COLUMNS if c.varchar_bytes}
 
 # (map, field, kind, nullable, silver column). Kinds: id, str, ts, days, cost, age, rate.
@@ -102,18 +101,16 @@ class CheckedItem:
 
 def parse_timestamp(text: str) -> datetime | None:
     """The contract's one timestamp form ``YYYY-MM-DDTHH:MM:SSZ``, as a real UTC time."""
-    m = _TIMESTAMP.fullmatch(text)
-    if m is None:
+    if _TIMESTAMP.fullmatch(text) is None:
         return None
     try:
-        return datetime(*(int(g) for g in m.groups()), tzinfo=UTC)  # type: ignore[misc]
+        return datetime.fromisoformat(text)  # the form is checked above; this checks the date
     except ValueError:
         return None
 
 
 def to_epoch_micros(moment: datetime) -> int:
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return int(moment.timestamp()) * 1_000_000  # whole seconds by the contract's form
 
 
 def cut_raw_item(raw: str) -> str:
@@ -146,8 +143,11 @@ def _has_cents_at_most(number: Decimal) -> bool:
 
 def _read_field(kind: str, column: str, wrapped: dict, broken: set[str]) -> Any:
     """Unwrap one present, non-NULL leaf and check its type/range; _BAD when it fails."""
-    if kind in ("str", "ts"):
-        text = wrapped.get("S") if len(wrapped) == 1 else None
+    if len(wrapped) != 1:  # e.g. {"S": …, "N": …}: not one DynamoDB type
+        broken.add("R2")
+        return _BAD
+    if kind == "str" or kind == "ts":
+        text = wrapped.get("S")
         if not isinstance(text, str):
             broken.add("R2")
             return _BAD
@@ -164,7 +164,7 @@ def _read_field(kind: str, column: str, wrapped: dict, broken: set[str]) -> Any:
             broken.add("R2")
             return _BAD
         return text
-    number = _decimal(wrapped.get("N")) if len(wrapped) == 1 else None
+    number = _decimal(wrapped.get("N"))
     if number is None:
         broken.add("R2")
         return _BAD

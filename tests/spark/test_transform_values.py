@@ -1,0 +1,119 @@
+"""Values, types, versions and the raw-item cut of the transform; the silver Parquet types."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from spark.items import N, S, bronze_rows, ongoing_item, valid_item
+from treatment_jobs.rules import RAW_ITEM_LIMIT_BYTES, TRUNCATION_MARK, cut_raw_item
+from treatment_jobs.schema import BRONZE_SCHEMA, REJECTED_SCHEMA, SILVER_COLUMNS, SILVER_SCHEMA
+from treatment_jobs.transform import transform
+
+pytestmark = pytest.mark.spark
+
+START = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
+BATCH = "b20261126T120000Z-00ff00ff"
+
+
+def _run(spark, items: list[dict]):
+    frame = spark.createDataFrame(bronze_rows(items), BRONZE_SCHEMA)
+    return transform(frame, batch_id=BATCH, extraction_start=START)
+
+
+def _types(schema) -> list[tuple[str, object]]:
+    return [(f.name, f.dataType) for f in schema.fields]
+
+
+def test_values_are_exact(spark) -> None:
+    big = 2**62 + 12345
+    items = [
+        valid_item(big, treatment__cost=N("1234.5"), disease__mortality_rate=N("99.99")),
+        ongoing_item(2),
+    ]
+    out = _run(spark, items)
+    assert _types(out.valid.schema) == _types(SILVER_SCHEMA)
+    assert _types(out.rejected.schema) == _types(REJECTED_SCHEMA)
+    rows = {r["treatment_id"]: r for r in out.valid.collect()}
+    row = rows[big]
+    assert row["treatment_cost"] == Decimal("1234.50")
+    assert row["disease_mortality_rate"] == Decimal("99.99")
+    assert row["treatment_start_date"] == datetime(2024, 3, 1, 9, 0, 0)
+    assert row["treatment_completion_date"] == datetime(2024, 3, 7, 14, 5, 9)
+    assert row["treatment_duration_in_days"] == 6
+    assert row["provider_full_name"] == "Dr. Ana Müller"
+    assert row["batch_id"] == BATCH
+    assert row["extracted_at"] == datetime(2026, 11, 26, 12, 0, 0)
+    ongoing = rows[2]
+    assert ongoing["treatment_completion_date"] is None
+    assert ongoing["treatment_outcome_date"] is None
+    assert ongoing["treatment_duration_in_days"] is None
+    assert out.rejected.count() == 0
+
+
+def test_latest_valid_version_wins_and_rejected_versions_are_reported(spark) -> None:
+    def version(modified: str, **overrides: object) -> dict:
+        return valid_item(500, metadata__modified_at=S(modified), **overrides)
+
+    items = [
+        version("2024-03-10T09:00:00Z", treatment__cost=N("1.00")),
+        version("2024-03-11T09:00:00Z", treatment__cost=N("2.00")),  # latest valid
+        version("2024-03-12T09:00:00Z", treatment__cost=N("3.001")),  # newer but invalid
+    ]
+    out = _run(spark, items)
+    valid = out.valid.collect()
+    assert [(r["treatment_id"], r["treatment_cost"]) for r in valid] == [(500, Decimal("2.00"))]
+    rejected = out.rejected.collect()
+    assert [(r["treatment_id"], r["broken_rules"]) for r in rejected] == [(500, "R2")]
+
+
+def test_raw_item_is_cut_on_a_character_boundary(spark) -> None:
+    item = valid_item(600, treatment__type=S("none"))
+    item["notes"] = S("ü" * 40_000)  # 80,000 bytes of two-byte characters
+    out = _run(spark, [item])
+    (row,) = out.rejected.collect()
+    assert row["broken_rules"] == "R4"
+    assert row["raw_item"].endswith(TRUNCATION_MARK)
+    body = row["raw_item"][: -len(TRUNCATION_MARK)].encode("utf-8")
+    assert RAW_ITEM_LIMIT_BYTES - 1 <= len(body) <= RAW_ITEM_LIMIT_BYTES
+    assert json.dumps(item, ensure_ascii=False).encode("utf-8").startswith(body)
+
+
+def test_cut_raw_item_keeps_short_items_whole() -> None:
+    assert cut_raw_item('{"a":1}') == '{"a":1}'
+    exact = "é" * (RAW_ITEM_LIMIT_BYTES // 2)
+    assert cut_raw_item(exact) == exact
+
+
+def test_parquet_types_match_the_contract(spark, tmp_path) -> None:
+    out = _run(spark, [valid_item(2**40), valid_item(7, treatment__type=S("bad"))])
+    out.valid.coalesce(1).write.parquet(str(tmp_path / "valid"))
+    out.rejected.coalesce(1).write.parquet(str(tmp_path / "rejected"))
+    expected = {
+        "BIGINT": pa.int64(),
+        "INTEGER": pa.int32(),
+        "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+        "DECIMAL(18,2)": pa.decimal128(18, 2),
+        "DECIMAL(5,2)": pa.decimal128(5, 2),
+    }
+    (valid_file,) = (tmp_path / "valid").glob("part-*.parquet")
+    schema = pq.read_schema(valid_file)
+    assert schema.names == [c.name for c in SILVER_COLUMNS]
+    for column in SILVER_COLUMNS:
+        assert schema.field(column.name).type == expected.get(column.sql_type, pa.string())
+    (rejected_file,) = (tmp_path / "rejected").glob("part-*.parquet")
+    rejected = pq.read_table(rejected_file)
+    assert rejected.schema.names == [
+        "batch_id",
+        "treatment_id",
+        "broken_rules",
+        "raw_item",
+        "extracted_at",
+    ]
+    assert rejected.schema.field("treatment_id").type == pa.int64()
+    assert pq.read_table(valid_file).column("treatment_id").to_pylist() == [2**40]
