@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stages = group.add_subparsers(dest="spark_stage", required=True)
     helps = {
         "extract": "DynamoDB -> bronze (full the first time or --full, then incremental)",
-        "transform": "bronze -> silver Parquet, valid + rejected (--retransform BATCH: as a new batch)",
+        "transform": "bronze -> silver Parquet, valid + rejected (--retransform BATCH: new batch)",
         "publish": "upload silver, manifests, then _batch.json; advance the watermark",
         "run": "extract + transform + publish under the extract lock",
     }

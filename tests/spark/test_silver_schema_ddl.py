@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from treatment_jobs.schema import REJECTED_COLUMNS, SILVER_COLUMNS
 
 pytestmark = pytest.mark.spark

@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-
-from spark.items import NULL, N, S, bronze_rows, ongoing_item, valid_item
 from treatment_jobs.schema import BRONZE_SCHEMA
 from treatment_jobs.transform import transform
+
+from spark.items import NULL, N, S, bronze_rows, ongoing_item, valid_item
 
 pytestmark = pytest.mark.spark
 
@@ -137,7 +137,7 @@ CASES: list[tuple[str, dict, str]] = [
 @pytest.fixture(scope="module")
 def result(spark):
     items = [dict(item, case={"S": name}) for name, item, _ in CASES]
-    rows = bronze_rows(items) + [(None, None, "[1, 2]")]  # not even an object: R1, id NULL
+    rows = [*bronze_rows(items), (None, None, "[1, 2]")]  # not even an object: R1, id NULL
     frame = spark.createDataFrame(rows, BRONZE_SCHEMA)
     out = transform(frame, batch_id=BATCH, extraction_start=START)
     valid = {r["treatment_id"]: r.asDict() for r in out.valid.collect()}

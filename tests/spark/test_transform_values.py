@@ -9,11 +9,11 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from spark.items import N, S, bronze_rows, ongoing_item, valid_item
 from treatment_jobs.rules import RAW_ITEM_LIMIT_BYTES, TRUNCATION_MARK, cut_raw_item
 from treatment_jobs.schema import BRONZE_SCHEMA, REJECTED_SCHEMA, SILVER_COLUMNS, SILVER_SCHEMA
 from treatment_jobs.transform import transform
+
+from spark.items import N, S, bronze_rows, ongoing_item, valid_item
 
 pytestmark = pytest.mark.spark
 
