@@ -1,0 +1,5 @@
+variable "region" {
+  type        = string
+  description = "Region of the state bucket."
+  default     = "us-east-1"
+}

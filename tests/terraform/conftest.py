@@ -1,0 +1,28 @@
+"""Fixtures of the terraform checks: the parsed terraform/ tree and the estate facts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tf_model import ESTATE_DIR, TERRAFORM, TfDir, load_dirs
+
+
+@pytest.fixture(scope="session")
+def tf_dirs() -> dict[Path, TfDir]:
+    return load_dirs()
+
+
+@pytest.fixture(scope="session")
+def tf_module(tf_dirs: dict[Path, TfDir]):
+    def get(relative: str) -> TfDir:
+        return tf_dirs[(TERRAFORM / relative).resolve()]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def estate() -> dict[str, Any]:
+    return json.loads((ESTATE_DIR / "estate.json").read_text())
