@@ -14,7 +14,7 @@ Guarantees:
   - no patient names; no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION.
 Usage    : call analytics.rebuild_geographical_treatment_distribution('b20261126T103000Z-1a2b3c4d');
 */
-create or replace procedure analytics.rebuild_geographical_treatment_distribution(p_batch_id varchar(64))
+create or replace procedure analytics.rebuild_geographical_treatment_distribution (p_batch_id varchar(64))
 as $$
 begin
     delete from analytics.geographical_treatment_distribution;

@@ -14,7 +14,7 @@ Guarantees:
   - no patient names; no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION.
 Usage    : call analytics.rebuild_summary_avg_treatment_cost('b20261126T103000Z-1a2b3c4d');
 */
-create or replace procedure analytics.rebuild_summary_avg_treatment_cost(p_batch_id varchar(64))
+create or replace procedure analytics.rebuild_summary_avg_treatment_cost (p_batch_id varchar(64))
 as $$
 begin
     delete from analytics.summary_avg_treatment_cost;

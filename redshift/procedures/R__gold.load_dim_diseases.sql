@@ -16,7 +16,7 @@ Guarantees:
   - no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION: runs inside the caller's gold transaction.
 Usage    : call gold.load_dim_diseases('b20261126T103000Z-1a2b3c4d');
 */
-create or replace procedure gold.load_dim_diseases(p_batch_id varchar(64))
+create or replace procedure gold.load_dim_diseases (p_batch_id varchar(64))
 as $$
 declare
     v_max_key bigint;

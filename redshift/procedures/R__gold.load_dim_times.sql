@@ -10,7 +10,7 @@ Guarantees:
   - idempotent; no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION (caller's transaction).
 Usage    : call gold.load_dim_times('b20261126T103000Z-1a2b3c4d');
 */
-create or replace procedure gold.load_dim_times(p_batch_id varchar(64))
+create or replace procedure gold.load_dim_times (p_batch_id varchar(64))
 as $$
 begin
     drop table if exists tmp_times_referenced;

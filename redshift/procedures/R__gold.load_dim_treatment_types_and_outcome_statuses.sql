@@ -11,7 +11,7 @@ Guarantees:
   - idempotent; no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION (caller's transaction).
 Usage    : call gold.load_dim_treatment_types_and_outcome_statuses('b20261126T103000Z-1a2b3c4d');
 */
-create or replace procedure gold.load_dim_treatment_types_and_outcome_statuses(
+create or replace procedure gold.load_dim_treatment_types_and_outcome_statuses (
     p_batch_id varchar(64)
 )
 as $$

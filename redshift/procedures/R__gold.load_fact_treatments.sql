@@ -15,7 +15,7 @@ Guarantees:
   - no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION: runs inside the caller's gold transaction.
 Usage    : call gold.load_fact_treatments('b20261126T103000Z-1a2b3c4d', null);
 */
-create or replace procedure gold.load_fact_treatments(
+create or replace procedure gold.load_fact_treatments (
     p_batch_id varchar(64),
     inout fact_rows bigint
 )

@@ -17,7 +17,7 @@ Usage    : call gold.record_step_attempt('b20261126T103000Z-1a2b3c4d',
                'valid+rejected rows: _batch.json vs staging', '2026-11-26 10:31:00',
                '2026-11-26 10:31:02', null);
 */
-create or replace procedure gold.record_step_attempt(
+create or replace procedure gold.record_step_attempt (
     p_batch_id varchar(64),
     p_execution_name varchar(128),
     p_step varchar(16),

@@ -18,7 +18,7 @@ Guarantees:
   - no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION: the caller owns the transaction.
 Usage    : call silver.load_batch('b20261126T103000Z-1a2b3c4d', null, null, null, null);
 */
-create or replace procedure silver.load_batch(
+create or replace procedure silver.load_batch (
     p_batch_id varchar(64),
     inout staged_rows bigint,
     inout applied_rows bigint,

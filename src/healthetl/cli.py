@@ -14,6 +14,7 @@ import sys
 AREAS: tuple[str, ...] = (
     "healthetl.estate.cli",
     "healthetl.migrate",
+    "healthetl.sql_lint",
     "healthetl.source.cli",
     "treatment_jobs.cli",
     "healthetl.pipeline_cli",
