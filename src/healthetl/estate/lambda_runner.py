@@ -133,7 +133,7 @@ def shape_result(result_file_text: str | None, request_id: str, exit_code: int) 
 
 def unpacked_code(zip_bytes: bytes, code_sha256: str, cache_dir: Path) -> Path:
     """The zip unpacked once per CodeSha256 (atomic rename, so concurrent invokes are safe)."""
-    target = cache_dir / code_sha256
+    target = cache_dir / code_sha256.replace("/", "_")  # base64 may contain "/"
     if target.is_dir():
         return target
     with _unpack_lock:
