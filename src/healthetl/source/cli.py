@@ -109,9 +109,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _seed(args: argparse.Namespace) -> int:
     seed = generator.DEFAULT_SEED if args.seed is None else args.seed
     name = args.table or table.table_name()
-    client = loader.dynamodb_client()
-    if table.ensure_table(client, name):
-        print(f"created table {name}")
+    table.ensure_table(name)
     items = generator.iter_items(seed, args.n, World(seed, args.n))
     result = loader.load_items(
         items,
@@ -163,8 +161,7 @@ def _changes(args: argparse.Namespace) -> int:
 def _bad_items(args: argparse.Namespace) -> int:
     name = args.table or table.table_name()
     sidecar_path = args.sidecar or table.estate_dir() / "source" / "bad_items.json"
-    client = loader.dynamodb_client()
-    table.ensure_table(client, name)
+    table.ensure_table(name)
     built = bad_items.build_bad_items()
     loader.load_items([item for item, _ in built], name, total=len(built), show_progress=False)
     bad_items.write_sidecar(sidecar_path, bad_items.sidecar(built, name))
@@ -178,6 +175,6 @@ def _bad_items(args: argparse.Namespace) -> int:
 
 def _create_table(args: argparse.Namespace) -> int:
     name = args.table or table.table_name()
-    created = table.ensure_table(loader.dynamodb_client(), name)
-    print(f"{'created' if created else 'exists:'} {name}")
+    table.ensure_table(name)
+    print(f"table {name} exists")
     return 0

@@ -13,6 +13,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -196,7 +197,7 @@ class World:
                     "type": _s(kind),
                     "severity": _s(severity),
                     "transmission_mode": _s(transmission),
-                    "mortality_rate": _n(mortality),
+                    "mortality_rate": _n(decimal_text(int(Decimal(mortality) * 100))),
                 }
             }
             for i, (speciality, name, kind, severity, transmission, mortality) in enumerate(
@@ -281,7 +282,7 @@ class World:
             return 1 + int(rng.random() * self.frequent_patients)
         return 1 + int(rng.random() * self.patient_count)
 
-    @lru_cache(maxsize=1 << 16)  # noqa: B019 - one World per run; bounded memory by design
+    @lru_cache(maxsize=1 << 14)  # noqa: B019 - one World per run; bounded memory by design
     def patient(self, patient_id: int) -> Patient:
         h = splitmix64(self.patient_salt ^ patient_id)
         age = self.ages.draw((h & 0xFFFF) / 65536)
