@@ -116,3 +116,4 @@ def test_deploy_estate_twice_then_use_it(estate, name_suffix) -> None:
     )
     assert done
     assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+    boto3.client("dynamodb").delete_table(TableName=first.table_name)  # dynalite keeps data on disk
