@@ -53,6 +53,8 @@ def emit_step_metrics(step: str, result: dict[str, Any]) -> None:
         metrics.add_metric("RowsLoaded", MetricUnit.Count, result["rows_loaded"])
     elif isinstance(result.get("destination_count"), int):
         metrics.add_metric("RowsLoaded", MetricUnit.Count, result["destination_count"])
+    if isinstance(result.get("rows_valid"), int):
+        metrics.add_metric("RowsValid", MetricUnit.Count, result["rows_valid"])
     if isinstance(result.get("rows_rejected"), int):
         metrics.add_metric("RowsRejected", MetricUnit.Count, result["rows_rejected"])
     if "reconciliation" in result:

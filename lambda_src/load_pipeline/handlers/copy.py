@@ -12,7 +12,7 @@ from warehouse_seam import Warehouse
 from load_pipeline import steps
 from load_pipeline.events import StepInput
 from load_pipeline.observability import logger, metrics, tracer
-from load_pipeline.step_runner import run_step
+from load_pipeline.step_runner import result_as_dict, run_step
 
 
 def read_batch_summary(bucket: str, key: str) -> dict[str, Any]:
@@ -29,14 +29,20 @@ def copy_batch(warehouse: Warehouse, request: StepInput) -> Any:
     summary = read_batch_summary(request.bucket, request.key)
     if summary.get("batch_id") != request.batch_id:
         raise ValueError("the _batch.json names another batch than the execution")
-    return steps.run_copy_step(
-        warehouse,
-        batch_id=request.batch_id,
-        execution_name=request.execution_name,
-        attempt=request.attempt,
-        summary=summary,
-        bucket=request.bucket,
+    result = result_as_dict(
+        steps.run_copy_step(
+            warehouse,
+            batch_id=request.batch_id,
+            execution_name=request.execution_name,
+            attempt=request.attempt,
+            summary=summary,
+            bucket=request.bucket,
+        )
     )
+    # RowsValid / RowsRejected (step=copy) are what the reject-ratio alarm reads.
+    result.setdefault("rows_valid", int(summary.get("valid", 0)))
+    result.setdefault("rows_rejected", int(summary.get("rejected", 0)))
+    return result
 
 
 @logger.inject_lambda_context(correlation_id_path="batch_id")

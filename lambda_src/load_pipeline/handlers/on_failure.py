@@ -61,8 +61,7 @@ def flush_deferred(config: OnFailureConfig, warehouse: Any) -> None:
         config.SILVER_BUCKET, config.DEFERRED_FAILURES_PREFIX
     ):
         record.pop("deferred_at", None)
-        record["error"] = "[deferred] " + str(record.get("error", ""))
-        steps.record_failed_step(warehouse, **record)
+        steps.record_failed_step(warehouse, **record, deferred=True)
         alerts.delete_deferred_failure(config.SILVER_BUCKET, key)
 
 
@@ -74,7 +73,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = FailureInput.model_validate(event)
     error, cause = failure_summary(request)
     logger.append_keys(execution_name=request.execution_name, failed_step=request.failed_step)
-    metrics.add_dimension(name="step", value=request.failed_step)
+    # Dimension = this function (estate/observability/metrics.json); the failed step is metadata.
+    metrics.add_dimension(name="step", value="on_failure")
+    metrics.add_metadata(key="failed_step", value=request.failed_step)
     metrics.add_metadata(key="batch_id", value=request.batch_id)
     metrics.add_metric("BatchFailed", MetricUnit.Count, 1)
 
