@@ -15,7 +15,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help setup system-deps up down status migrate seed changes bad-items extract transform \
 	publish first-half deploy-local demo test test-unit test-sql test-spark test-integration \
-	test-e2e test-terraform lint format bench lambda-zips lock clean
+	test-e2e test-terraform lint checkov format bench lambda-zips lock clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -96,6 +96,11 @@ lint: $(STAMP) ## ruff, sqlfluff (redshift dialect), our Redshift-rules check, t
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint redshift/ddl redshift/procedures -p 2
 	$(CLI) sql-lint redshift
+	$(BIN)/pytest -q -p no:cacheprovider -m terraform -k "not checkov" tests/terraform
+	$(MAKE) --no-print-directory checkov
+
+checkov: ## checkov on terraform/ from its own venv (.venv-checkov, installed on first use)
+	bash scripts/checkov.sh --compact --quiet
 
 format: $(STAMP)
 	$(BIN)/ruff format .

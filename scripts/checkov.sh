@@ -15,7 +15,11 @@ if [[ ! -f "$STAMP" ]]; then
   started=$(date +%s)
   echo "checkov: installing checkov==$CHECKOV_VERSION into $VENV" >&2
   test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION" >&2
+  log="$VENV/install.log"
+  if ! "$VENV/bin/pip" install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION" >"$log" 2>&1; then
+    cat "$log" >&2
+    exit 1
+  fi
   touch "$STAMP"
   echo "checkov: installed in $(( $(date +%s) - started )) s" >&2
 fi
