@@ -14,6 +14,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -116,12 +117,18 @@ def _up_locked(config: EstateConfig, owner: str) -> EstateEndpoints:
             env=server_environment(),
         )
         pending.append((component, record))
-    for component, record in pending:
-        _wait_ready(config, component, record)
-        started.append(component.name)
-    _, pg_started = postgres.ensure_running(config.pg_data_dir, config.pg_port)
+    # PostgreSQL starts while the servers above import and bind (moto needs a few seconds).
+    with ThreadPoolExecutor(1) as pool:
+        pg_start = pool.submit(postgres.ensure_running, config.pg_data_dir, config.pg_port)
+        try:
+            for component, record in pending:
+                _wait_ready(config, component, record)
+                started.append(component.name)
+        finally:
+            _, pg_started = pg_start.result()
+            if pg_started:  # recorded even when another component failed: down must stop it
+                _pg_owner_file(config).write_text(json.dumps({"owner": owner}))
     if pg_started:
-        _pg_owner_file(config).write_text(json.dumps({"owner": owner}))
         started.append("postgres")
     return endpoints(config, tuple(started))
 
