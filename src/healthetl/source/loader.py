@@ -8,6 +8,7 @@ jitter. Writing is a PutRequest per key, so re-running leaves one item per treat
 
 from __future__ import annotations
 
+import json
 import queue
 import random
 import threading
@@ -51,6 +52,33 @@ def dynamodb_client(pool: int = 10) -> Any:
         retries={"max_attempts": 8, "mode": "standard"},
     )
     return boto3.session.Session().client("dynamodb", config=config)
+
+
+class FastBatchWriter:
+    """BatchWriteItem through a plain boto3 client, with the request body encoded by the C
+    `json` module instead of botocore's per-attribute serializer (≈ 60 % of the loader's CPU).
+
+    The items already are DynamoDB JSON, so the wire body is exactly
+    `{"RequestItems": {table: [...]}}`. botocore still builds, signs, sends, retries and parses
+    the request (endpoint, credentials and errors as usual); a `before-sign` hook only swaps the
+    body it serialized from a placeholder call. One writer per client; not shared by threads.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._body = b""
+        client.meta.events.register("before-sign.dynamodb.BatchWriteItem", self._swap_body)
+
+    def _swap_body(self, request: Any, **_: Any) -> None:
+        # Kept (not cleared): botocore rebuilds and re-signs the request on each of its retries.
+        request.data = self._body
+        if "Content-Length" in request.headers:
+            del request.headers["Content-Length"]
+
+    def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:  # noqa: N803
+        self._body = json.dumps({"RequestItems": RequestItems}, separators=(",", ":")).encode()
+        placeholder = {table: [] for table in RequestItems}
+        return self.client.batch_write_item(RequestItems=placeholder)
 
 
 @dataclass
@@ -127,7 +155,7 @@ def load_items(
     work: queue.Queue[list[Item] | None] = queue.Queue(maxsize=workers * 8)
     counters = _Counters()
     failures: list[BaseException] = []
-    clients = [dynamodb_client() for _ in range(workers)]
+    clients = [FastBatchWriter(dynamodb_client()) for _ in range(workers)]
     progress, task = _progress(show_progress, description, total)
 
     def worker(client: Any) -> None:
