@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e.reliability_fixtures import Baseline, Deployment, apply_changes, make_batch, release
+from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import assert_loaded, tracker_rows, wait_for_execution
 
 pytestmark = pytest.mark.e2e
@@ -14,9 +14,9 @@ pytest_plugins = ("e2e.reliability_fixtures",)
 
 
 def test_two_batches_published_at_once_load_one_after_the_other_in_order(
-    outage_deployment: Deployment, baseline: Baseline, spark: Any
+    reliability_deployment: Deployment, baseline: Baseline, spark: Any
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     first_changes = apply_changes(deployment, baseline.n)
     first = make_batch(spark, deployment)
     second_changes = apply_changes(deployment, baseline.n)

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
-from e2e.reliability_fixtures import Baseline, Deployment, apply_changes, make_batch, release
+from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import assert_loaded, executions_of, wait_for_execution
 
 pytestmark = pytest.mark.e2e
@@ -46,12 +46,12 @@ def _watermark(deployment: Deployment) -> bytes:
 
 
 def test_a_crash_before_the_batch_summary_loses_and_doubles_nothing(
-    outage_deployment: Deployment,
+    reliability_deployment: Deployment,
     baseline: Baseline,
     spark: Any,
     batch_summary_put_fails: list[str],
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     changed = apply_changes(deployment, baseline.n)
     watermark_before = _watermark(deployment)
 

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
-from e2e.reliability_fixtures import Baseline, Deployment, apply_changes, make_batch, release
+from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import (
     assert_loaded,
     changed_tables,
@@ -68,9 +68,9 @@ def _analytics_matches_silver(dsn: str) -> None:
 
 
 def test_a_failing_copy_fails_the_batch_and_a_replay_loads_it(
-    outage_deployment: Deployment, baseline: Baseline, spark: Any, alert_inbox: Any
+    reliability_deployment: Deployment, baseline: Baseline, spark: Any, alert_inbox: Any
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     inbox = alert_inbox(deployment.alerts_topic_arn)
     changed = apply_changes(deployment, baseline.n)
     batch_id = make_batch(spark, deployment)
@@ -121,9 +121,9 @@ def _analytics_procedures_failing(dsn: str) -> Iterator[int]:
 
 
 def test_a_failing_analytics_rebuild_keeps_the_old_analytics(
-    outage_deployment: Deployment, baseline: Baseline, spark: Any, alert_inbox: Any
+    reliability_deployment: Deployment, baseline: Baseline, spark: Any, alert_inbox: Any
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     inbox = alert_inbox(deployment.alerts_topic_arn)
     changed = apply_changes(deployment, baseline.n)
     batch_id = make_batch(spark, deployment)
@@ -142,9 +142,9 @@ def test_a_failing_analytics_rebuild_keeps_the_old_analytics(
 
 
 def test_a_lambda_timeout_fails_the_batch_and_a_replay_loads_it(
-    outage_deployment: Deployment, baseline: Baseline, spark: Any, alert_inbox: Any
+    reliability_deployment: Deployment, baseline: Baseline, spark: Any, alert_inbox: Any
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     inbox = alert_inbox(deployment.alerts_topic_arn)
     changed = apply_changes(deployment, baseline.n)
     batch_id = make_batch(spark, deployment)

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
-from e2e.reliability_fixtures import Baseline, Deployment, make_batch, release
+from e2e.reliability_batches import Baseline, Deployment, make_batch, release
 from e2e.reliability_support import (
     changed_tables,
     checksums,
@@ -38,9 +38,9 @@ def _summary(deployment: Deployment, batch_id: str) -> dict[str, Any]:
 
 
 def test_bad_items_are_all_quarantined_with_their_rules_and_counts_reconcile(
-    outage_deployment: Deployment, baseline: Baseline
+    reliability_deployment: Deployment, baseline: Baseline
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     invalid = {i: rules for i, rules in baseline.expected_rules.items() if rules}
     edge_cases = [i for i, rules in baseline.expected_rules.items() if not rules]
     assert len(invalid) >= baseline.n // 100
@@ -79,9 +79,9 @@ def test_bad_items_are_all_quarantined_with_their_rules_and_counts_reconcile(
 
 
 def test_an_older_version_arriving_after_a_newer_one_never_wins(
-    outage_deployment: Deployment, baseline: Baseline, spark: Any
+    reliability_deployment: Deployment, baseline: Baseline, spark: Any
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     dynamodb = boto3.client("dynamodb")
     # Treatments whose current version is later than their first (so an older one exists).
     current: dict[int, dict[str, Any]] = {}

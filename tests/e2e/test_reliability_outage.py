@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from e2e.reliability_fixtures import Baseline, Deployment, apply_changes, make_batch, release
+from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import (
     assert_loaded,
     history_event_types,
@@ -46,9 +46,9 @@ def _attempts_failed(deployment: Deployment, name: str) -> int:
 
 
 def test_an_outage_shorter_than_the_retry_window_heals_by_itself(
-    outage_deployment: Deployment, baseline: Baseline, spark: Any
+    reliability_deployment: Deployment, baseline: Baseline, spark: Any
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     changed = apply_changes(deployment, baseline.n)
     batch_id = make_batch(spark, deployment)
 
@@ -66,9 +66,9 @@ def test_an_outage_shorter_than_the_retry_window_heals_by_itself(
 
 
 def test_an_outage_longer_than_the_window_fails_alerts_and_a_replay_completes(
-    outage_deployment: Deployment, baseline: Baseline, spark: Any, alert_inbox: Any
+    reliability_deployment: Deployment, baseline: Baseline, spark: Any, alert_inbox: Any
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     inbox = alert_inbox(deployment.alerts_topic_arn)
     changed = apply_changes(deployment, baseline.n)
     batch_id = make_batch(spark, deployment)

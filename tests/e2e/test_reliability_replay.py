@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from e2e.reliability_fixtures import Baseline, Deployment, apply_changes, make_batch, release
+from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import (
     assert_loaded,
     changed_tables,
@@ -26,9 +26,9 @@ pytest_plugins = ("e2e.reliability_fixtures",)
 
 
 def test_an_event_delivered_1_2_and_5_times_starts_one_execution(
-    outage_deployment: Deployment, baseline: Baseline, spark: Any
+    reliability_deployment: Deployment, baseline: Baseline, spark: Any
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     changed = apply_changes(deployment, baseline.n)
     batch_id = make_batch(spark, deployment)
     trigger = deployment.function_name("trigger")
@@ -55,9 +55,9 @@ def test_an_event_delivered_1_2_and_5_times_starts_one_execution(
 
 
 def test_a_batch_replayed_by_id_leaves_every_table_identical(
-    outage_deployment: Deployment, baseline: Baseline
+    reliability_deployment: Deployment, baseline: Baseline
 ) -> None:
-    deployment = outage_deployment
+    deployment = reliability_deployment
     batch_id = deployment.released[-1]
     before = checksums(deployment.dsn)
     assert before["silver.tbl_healthcare_analytics_data"][0] > 0
