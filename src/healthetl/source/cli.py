@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -65,6 +66,19 @@ def _table_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def use_estate_unless_configured() -> None:
+    """Point boto3 at the local estate (started if needed) unless an endpoint is chosen already
+    (`AWS_ENDPOINT_URL[_DYNAMODB]`) or `HCA_EXTERNAL_AWS` says to use the environment as is."""
+    if os.environ.get("HCA_EXTERNAL_AWS") or any(
+        os.environ.get(key) for key in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL")
+    ):
+        return
+    from healthetl.estate import EstateConfig, client_environment, up
+
+    for key, value in client_environment(up(EstateConfig.from_env())).items():
+        os.environ.setdefault(key, value)
+
+
 def state_path() -> Path:
     return table.estate_dir() / "source" / "state.json"
 
@@ -107,6 +121,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
+    use_estate_unless_configured()
     seed = generator.DEFAULT_SEED if args.seed is None else args.seed
     name = args.table or table.table_name()
     table.ensure_table(name)
@@ -129,6 +144,7 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _changes(args: argparse.Namespace) -> int:
+    use_estate_unless_configured()
     name = args.table or table.table_name()
     state = read_state(name)
     seed = args.seed if args.seed is not None else state.get("seed", generator.DEFAULT_SEED)
@@ -159,6 +175,7 @@ def _changes(args: argparse.Namespace) -> int:
 
 
 def _bad_items(args: argparse.Namespace) -> int:
+    use_estate_unless_configured()
     name = args.table or table.table_name()
     sidecar_path = args.sidecar or table.estate_dir() / "source" / "bad_items.json"
     table.ensure_table(name)
@@ -174,6 +191,7 @@ def _bad_items(args: argparse.Namespace) -> int:
 
 
 def _create_table(args: argparse.Namespace) -> int:
+    use_estate_unless_configured()
     name = args.table or table.table_name()
     table.ensure_table(name)
     print(f"table {name} exists")
