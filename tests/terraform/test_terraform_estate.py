@@ -3,6 +3,7 @@ template: Terraform reads every fact from there, and what it reads exists on bot
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -195,3 +196,28 @@ def test_settings_have_numbers_terraform_can_type(estate: dict[str, Any]) -> Non
     settings = {k: v for k, v in estate["settings"].items() if not k.startswith("_")}
     assert all(isinstance(v, int | float) for v in settings.values()), settings
     assert (ESTATE_DIR / "estate.json").exists()
+
+
+def test_asl_renders_with_terraform_values_and_calls_only_estate_functions(
+    estate: dict[str, Any],
+) -> None:
+    """Render the ASL as templatefile() would (function ARNs, settings as numbers)."""
+    text = asl_template(estate)
+    arns = {}
+    values = {}
+    for name, source in estate["state_machine"]["template_variables"].items():
+        if "function" in source:
+            arn = f"arn:aws:lambda:us-east-1:123456789012:function:hca-dev-{source['function']}"
+            arns[name] = arn
+            values[name] = arn
+        else:
+            values[name] = str(estate["settings"][source["setting"]])
+    definition = json.loads(PLACEHOLDER.sub(lambda m: values[m.group(1)], text))
+    resources = {
+        s.get("Parameters", {}).get("FunctionName") or s.get("Resource")
+        for s in definition["States"].values()
+        if s.get("Type") == "Task"
+    }
+    lambda_arns = {r for r in resources if r and ":function:" in r}
+    assert lambda_arns, "no Lambda task in the ASL"
+    assert lambda_arns <= set(arns.values()), lambda_arns - set(arns.values())

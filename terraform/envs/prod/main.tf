@@ -6,7 +6,7 @@ locals {
 
 provider "aws" {
   region              = var.region
-  allowed_account_ids = var.allowed_account_ids
+  allowed_account_ids = length(var.allowed_account_ids) > 0 ? var.allowed_account_ids : null
   default_tags {
     tags = {
       Project     = local.project

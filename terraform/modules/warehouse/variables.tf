@@ -21,7 +21,7 @@ variable "availability_zone_ids" {
 variable "interface_endpoint_services" {
   type        = list(string)
   description = "AWS APIs the functions call from the VPC, as endpoint service suffixes (com.amazonaws.<region>.<suffix>). Add redshift-data if the warehouse seam ever uses the Data API."
-  default     = ["sts", "secretsmanager", "logs", "sns", "states", "monitoring", "redshift-serverless"]
+  default     = ["sts", "secretsmanager", "logs", "sns", "states", "monitoring", "xray", "redshift-serverless"]
 }
 
 variable "database_name" {
