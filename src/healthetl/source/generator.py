@@ -104,6 +104,7 @@ def make_item(world: World, rng: random.Random, treatment_id: int) -> Item:
             "type": {"S": kind},
         }
     else:
+        added = min(added, modified)  # a same-day surgery may be final before the paperwork
         success = wd.TYPE_SUCCESS_PERMILLE[kind] + provider.skill_permille - severity_penalty
         if outcome_draw < success:
             status = "Successful"
