@@ -11,7 +11,8 @@ Configuration, from a ``redshift://`` DSN or the environment:
   ``iam=true`` / ``WAREHOUSE_IAM=true`` — temporary credentials from the caller's IAM role,
   with ``cluster_identifier`` / ``WAREHOUSE_CLUSTER_ID`` and ``db_user`` /
   ``WAREHOUSE_DB_USER`` (provisioned) or ``workgroup`` / ``WAREHOUSE_WORKGROUP``
-  (Serverless); ``region`` / ``WAREHOUSE_REGION`` (else AWS_REGION).
+  (Serverless); ``region`` / ``WAREHOUSE_REGION`` (else AWS_REGION);
+  ``ssl=false`` / ``WAREHOUSE_SSL=false`` only for a local pgbouncer stand-in.
 No credential is ever logged.
 """
 
@@ -35,6 +36,7 @@ def _settings(dsn: str | None) -> dict[str, str]:
         "db_user": "WAREHOUSE_DB_USER",
         "workgroup": "WAREHOUSE_WORKGROUP",
         "region": "WAREHOUSE_REGION",
+        "ssl": "WAREHOUSE_SSL",
     }
     settings = {key: os.environ[var] for key, var in env.items() if os.environ.get(var)}
     if dsn:
@@ -63,6 +65,10 @@ def connection_kwargs(dsn: str | None) -> dict[str, Any]:
         "database": s.get("database", "dev"),
         "timeout": 30,
     }
+    # TLS stays on (the driver's default) unless explicitly disabled, e.g. for a local
+    # pgbouncer standing in for Redshift.
+    if s.get("ssl", "").lower() in {"0", "false", "no", "disable"}:
+        kwargs["ssl"] = False
     region = s.get("region") or os.environ.get("AWS_REGION")
     if s.get("iam", "").lower() in {"1", "true", "yes"}:
         kwargs.update(iam=True, region=region, db_user=s.get("db_user"))
