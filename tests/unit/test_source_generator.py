@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from fixtures.source_rules import broken_rules
 
+from healthetl.cli import main
 from healthetl.source import generator
 from healthetl.source.world import AS_OF, World
 
@@ -185,3 +187,12 @@ def test_numbers_are_in_dynamodb_normal_form(items):
             for leaf in item[name]["M"].values():
                 if "N" in leaf:
                     assert not ("." in leaf["N"] and leaf["N"].endswith(("0", "."))), leaf
+
+
+def test_generate_command_prints_the_stream_hash_and_writes_the_stream(capsys, tmp_path):
+    expected = generator.stream_sha256(generator.iter_items(42, 300))
+    assert main(["source", "generate", "--n", "300"]) == 0
+    assert f"sha256 {expected}" in capsys.readouterr().out
+    out = tmp_path / "items.jsonl"
+    assert main(["source", "generate", "--n", "300", "--out", str(out)]) == 0
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == expected
