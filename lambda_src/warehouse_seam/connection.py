@@ -83,10 +83,23 @@ class Warehouse:
         if self.dialect == REDSHIFT and not self._depth:
             self._conn.commit()
 
+    @contextlib.contextmanager
+    def _statement(self) -> Iterator[None]:
+        """Maps errors; outside a transaction on Redshift (the driver opens one implicitly)
+        a failed statement is rolled back so the connection stays usable."""
+        try:
+            with _mapped_errors():
+                yield
+        except WarehouseError:
+            if self.dialect == REDSHIFT and not self._depth:
+                with contextlib.suppress(Exception):
+                    self._conn.rollback()
+            raise
+
     # -- statements --------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> int:
         """Run one statement; returns the affected row count (-1 when unknown)."""
-        with _mapped_errors():
+        with self._statement():
             cursor = self._conn.cursor()
             try:
                 cursor.execute(sql, params)
@@ -97,7 +110,7 @@ class Warehouse:
         return count
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        with _mapped_errors():
+        with self._statement():
             cursor = self._conn.cursor()
             try:
                 cursor.execute(sql, params)
@@ -113,7 +126,7 @@ class Warehouse:
         if not _PROCEDURE_NAME.match(procedure):
             raise WarehouseDataError(f"not a procedure name: {procedure!r}")
         placeholders = ", ".join(["%s"] * len(args))
-        with _mapped_errors():
+        with self._statement():
             cursor = self._conn.cursor()
             try:
                 cursor.execute(f"call {procedure}({placeholders})", list(args))
@@ -137,7 +150,7 @@ class Warehouse:
     def copy_manifest(self, table: str, manifest_url: str, *, iam_role: str | None = None) -> int:
         """COPY the Parquet files of a Redshift manifest into ``table``; returns rows loaded.
         Columns map by position, as Redshift's COPY ... FORMAT AS PARQUET does."""
-        with _mapped_errors():
+        with self._statement():
             if self.dialect == REDSHIFT:
                 self.execute(bulk.redshift_copy_sql(table, manifest_url, iam_role))
                 return int(self.query("select pg_last_copy_count()")[0][0])
@@ -147,7 +160,7 @@ class Warehouse:
 
     def unload(self, select_sql: str, target_prefix: str, *, iam_role: str | None = None) -> int:
         """Write the rows of ``select_sql`` as Parquet under ``target_prefix``; returns rows."""
-        with _mapped_errors():
+        with self._statement():
             if self.dialect == REDSHIFT:
                 self.execute(bulk.redshift_unload_sql(select_sql, target_prefix, iam_role))
                 return int(self.query("select pg_last_unload_count()")[0][0])

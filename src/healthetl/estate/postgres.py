@@ -350,3 +350,14 @@ def remove_cluster(data_dir: Path) -> None:
     if _read_postmaster_pid(data_dir) is not None:
         raise RuntimeError(f"refusing to delete {data_dir}: its server is running")
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run_server_command(args: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a PostgreSQL server tool (initdb, pg_ctl, pgbouncer) as the unprivileged user
+    when we are root, as ourselves otherwise."""
+    return _run_pg(args, timeout=timeout)
+
+
+def give_to_server_user(path: Path) -> None:
+    """chown ``path`` (recursively) to the user server tools run as (no-op unless root)."""
+    _chown_to_nobody(path)
