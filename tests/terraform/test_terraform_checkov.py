@@ -26,7 +26,7 @@ def checkov_report() -> dict[str, Any]:
         ["bash", str(REPO / "scripts" / "checkov.sh"), "--output", "json"],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=840,  # first use installs checkov: 68 s idle, 383 s on a busy 2-core machine
         check=False,
         cwd=REPO,
     )

@@ -20,6 +20,7 @@ module "estate" {
   source                              = "../../modules/estate"
   environment                         = "dev"
   repo_root                           = local.repo_root
+  lambda_zip_dir                      = var.lambda_zip_dir
   deletion_protection                 = var.deletion_protection
   log_retention_days                  = var.log_retention_days
   vpc_cidr                            = var.vpc_cidr

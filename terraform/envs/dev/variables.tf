@@ -11,6 +11,12 @@ variable "allowed_account_ids" {
   default     = []
 }
 
+variable "lambda_zip_dir" {
+  type        = string
+  description = "Folder with the Lambda zips (make lambda-zips); empty = build/lambda of the repository."
+  default     = ""
+}
+
 variable "deletion_protection" {
   type        = bool
   description = "Protect the source table from deletion."

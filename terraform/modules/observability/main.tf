@@ -5,6 +5,8 @@ data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 
 locals {
+  # Every value must be known at plan time (names, not attributes AWS computes): alarm names,
+  # the for_each keys, come out of the rendered template.
   template_values = {
     region                              = data.aws_region.current.region
     name_prefix                         = var.name_prefix
