@@ -160,3 +160,28 @@ def test_terraform_fmt_is_clean() -> None:
         check=False,
     )
     assert result.returncode == 0, f"not formatted: {result.stdout}{result.stderr}"
+
+
+RESOURCE_REF = re.compile(r"(?<![\w.\"/:-])(data\.[a-z0-9_]+|aws_[a-z0-9_]+)\.([A-Za-z_][\w-]*)")
+
+
+def test_every_resource_and_data_reference_is_declared(tf_dirs: dict[Path, TfDir]) -> None:
+    """What `terraform validate` would catch first: a reference to a block that is not there."""
+    problems = []
+    for tf_dir in tf_dirs.values():
+        declared = set(tf_dir.resources) | {f"data.{name}" for name in tf_dir.data}
+        references = tf_dir.references(RESOURCE_REF)
+        assert references or not declared, f"{tf_dir.name}: no references found"
+        for kind, name in sorted(references):
+            if kind.startswith("data."):
+                # data.<type>.<name>: the regex stops after the type; read the name from the text.
+                continue
+            if f"{kind}.{name}" not in declared:
+                problems.append(f"{tf_dir.name}: {kind}.{name} is not declared")
+        for text in tf_dir.strings():
+            for data_type, data_name in re.findall(
+                r"\bdata\.([a-z0-9_]+)\.([A-Za-z_][\w-]*)", text
+            ):
+                if f"data.{data_type}.{data_name}" not in declared:
+                    problems.append(f"{tf_dir.name}: data.{data_type}.{data_name} is not declared")
+    assert not problems, "\n".join(sorted(set(problems)))
