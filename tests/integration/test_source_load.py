@@ -16,7 +16,7 @@ from healthetl.source.changes import WRITE_TIME_ATTRIBUTES
 
 pytestmark = pytest.mark.integration
 
-N = 2_000
+N = 1_000
 AT = "2026-06-01T12:00:00Z"
 
 
