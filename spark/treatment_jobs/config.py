@@ -45,13 +45,13 @@ def estate_dir() -> Path:
 def from_estate(
     estate_file: Path | None = None, env: str | None = None, lake_dir: Path | None = None
 ) -> JobConfig:
-    """Names ``<project>-<env>-<name>`` from estate.json; the lake under ``.estate/lake``."""
+    """Names ``<project>-<env>-<name>`` from estate.json; the lake under ``.estate/lake/<env>``."""
     facts = json.loads((estate_file or REPO_ROOT / "estate" / "estate.json").read_text())
     env = env or os.environ.get("HCA_ENV", "local")
     prefix = f"{facts['project']}-{env}-"
     table = facts["source_table"]
     layout = facts["silver_layout"]
-    lake = lake_dir or estate_dir() / "lake"
+    lake = lake_dir or estate_dir() / "lake" / env
     return JobConfig(
         table_name=prefix + table["name"],
         index_name=table["modified_index"]["name"],

@@ -109,6 +109,31 @@ def days_between(first: datetime, last: datetime) -> list[str]:
     return days
 
 
+def _as_arrow(rows: Iterator[BronzeRow], counter: Any, chunk: int = 5_000) -> Iterator[Any]:
+    """Bronze rows as Arrow record batches (no per-row pickling into the JVM)."""
+    import pyarrow as pa
+
+    names = BRONZE_SCHEMA.fieldNames()
+    buffer: list[BronzeRow] = []
+    for row in rows:
+        buffer.append(row)
+        if len(buffer) >= chunk:
+            counter.add(len(buffer))
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(c, pa.string()) for c in zip(*buffer, strict=True)], names=names
+            )
+            buffer = []
+    counter.add(len(buffer))
+    columns = list(zip(*buffer, strict=True)) if buffer else [[], [], []]
+    yield pa.RecordBatch.from_arrays([pa.array(list(c), pa.string()) for c in columns], names=names)
+
+
+def _one_task_each(spark: SparkSession, values: list[Any], column: str) -> DataFrame:
+    """A one-column DataFrame with exactly one value per partition (one Spark task each)."""
+    rdd = spark.sparkContext.parallelize([(v,) for v in values], len(values))
+    return spark.createDataFrame(rdd, f"{column} string")
+
+
 def read_source(
     spark: SparkSession,
     cfg: JobConfig,
@@ -116,32 +141,40 @@ def read_source(
     watermark: Watermark | None,
 ) -> tuple[DataFrame, str | None, int, Any]:
     """(bronze rows DataFrame, cursor_from, tasks, read accumulator); lazy until written."""
-    sc = spark.sparkContext
-    read_count = sc.accumulator(0)
-
-    def counted(rows: Iterator[BronzeRow]) -> Iterator[BronzeRow]:
-        for row in rows:
-            read_count.add(1)
-            yield row
-
+    read_count = spark.sparkContext.accumulator(0)
     if watermark is None:
         total = cfg.scan_segments
         scan = _scan_segments(cfg.table_name, total)
-        rdd = sc.parallelize(range(total), total).mapPartitions(lambda s: counted(scan(s)))
-        return spark.createDataFrame(rdd, BRONZE_SCHEMA), None, total, read_count
+
+        def scan_batches(batches: Iterator[Any]) -> Iterator[Any]:
+            segments = [int(s) for b in batches for s in b.column(0).to_pylist()]
+            return _as_arrow(scan(segments), read_count)
+
+        tasks = _one_task_each(spark, [str(i) for i in range(total)], "segment")
+        return tasks.mapInArrow(scan_batches, BRONZE_SCHEMA), None, total, read_count
     since_moment = parse_ts(watermark.cursor) - timedelta(seconds=cfg.overlap_seconds)
     since = format_ts(since_moment)
     days = days_between(since_moment, max(extraction_start, since_moment))
     published = frozenset(watermark.published_keys)
     query = _query_days(cfg.table_name, cfg.index_name, since)
 
-    def new_only(day_list: Iterator[str]) -> Iterator[BronzeRow]:
-        for row in counted(query(day_list)):
-            if (row[0], row[1]) not in published:
-                yield row
+    def query_batches(batches: Iterator[Any]) -> Iterator[Any]:
+        day_list = [d for b in batches for d in b.column(0).to_pylist()]
+        read = [row for row in query(day_list)]
+        read_count.add(len(read))
+        new = (row for row in read if (row[0], row[1]) not in published)
+        return _as_arrow(new, _NOT_COUNTED)
 
-    rdd = sc.parallelize(days, len(days)).mapPartitions(new_only)
-    return spark.createDataFrame(rdd, BRONZE_SCHEMA), since, len(days), read_count
+    tasks = _one_task_each(spark, days, "day")
+    return tasks.mapInArrow(query_batches, BRONZE_SCHEMA), since, len(days), read_count
+
+
+class _NoCounter:
+    def add(self, _: int) -> None:
+        pass
+
+
+_NOT_COUNTED = _NoCounter()
 
 
 def extract(

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from rich.console import Console
-from rich.table import Table
 
 from treatment_jobs.config import JobConfig, from_estate
 from treatment_jobs.extract import ExtractSummary
@@ -87,28 +86,56 @@ def config_from_args(args: argparse.Namespace) -> JobConfig:
     )
 
 
-def _counts_table(result: FirstHalfResult) -> Table:
+class PlainConsole:
+    """Where rich is not installed (e.g. a bare Glue job): the same calls, plain lines."""
+
+    def print(self, *objects: Any) -> None:
+        print(*objects, flush=True)
+
+    log = print
+
+    @contextmanager
+    def status(self, text: str) -> Iterator[None]:
+        print(text, flush=True)
+        yield
+
+
+def make_console() -> Any:
+    try:
+        from rich.console import Console
+    except ImportError:
+        return PlainConsole()
+    return Console()
+
+
+def _count_rows(result: FirstHalfResult) -> list[tuple[str, str, str, str]]:
+    ex, tr, pub, secs = result.extract, result.transform, result.publish, result.times.seconds
+    rows = []
+    if ex is not None:
+        rate = _rate(ex.read, secs["extract"])
+        rows.append(("extract", _extract_counts(ex), f"{secs['extract']:.2f}", rate))
+    if tr is not None:
+        rate = _rate(tr.read, secs["transform"])
+        rows.append(("transform", _transform_counts(tr), f"{secs['transform']:.2f}", rate))
+    if pub is not None:
+        rows.append(("publish", _publish_counts(pub), f"{secs['publish']:.2f}", ""))
+    return rows
+
+
+def _print_counts(console: Any, result: FirstHalfResult) -> None:
+    rows = _count_rows(result)
+    if isinstance(console, PlainConsole):
+        for row in rows:
+            console.print(" | ".join(row))
+        return
+    from rich.table import Table
+
     table = Table(title="first half")
     for column in ("stage", "counts", "seconds", "rows/s"):
         table.add_column(column)
-    ex, tr, pub, secs = result.extract, result.transform, result.publish, result.times.seconds
-    if ex is not None:
-        table.add_row(
-            "extract",
-            _extract_counts(ex),
-            f"{secs['extract']:.2f}",
-            _rate(ex.read, secs["extract"]),
-        )
-    if tr is not None:
-        table.add_row(
-            "transform",
-            _transform_counts(tr),
-            f"{secs['transform']:.2f}",
-            _rate(tr.read, secs["transform"]),
-        )
-    if pub is not None:
-        table.add_row("publish", _publish_counts(pub), f"{secs['publish']:.2f}", "")
-    return table
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 def _rate(rows: int, seconds: float) -> str:
@@ -136,11 +163,11 @@ def _publish_counts(pub: PublishResult) -> str:
     return f"{pub.files} files; watermark {pub.watermark_cursor or 'unchanged (re-transform)'}"
 
 
-def execute(args: argparse.Namespace, stage: str, console: Console | None = None) -> int:
+def execute(args: argparse.Namespace, stage: str, console: Any = None) -> int:
     from treatment_jobs.jobs import StageTimes
     from treatment_jobs.session import build_session
 
-    console = console or Console(stderr=False)
+    console = console or make_console()
     cfg = config_from_args(args)
     times = StageTimes()
     with console.status(f"spark {stage}: starting Spark ({args.master or 'cluster'})…"):
@@ -154,10 +181,10 @@ def execute(args: argparse.Namespace, stage: str, console: Console | None = None
                 spark, cfg, full=args.full, retransform=args.retransform, report=console.log
             )
         elif stage == "extract":
-            with extract_lock(cfg, "extract"), times.stage("extract"):
+            with extract_lock(cfg, "extract"), times.stage("extract", console.log):
                 result.extract = run_extract(spark, cfg, full=args.full)
         elif stage == "transform":
-            with times.stage("transform"):
+            with times.stage("transform", console.log):
                 if args.retransform:
                     result.transform = run_retransform(spark, cfg, args.retransform)
                 else:
@@ -165,9 +192,9 @@ def execute(args: argparse.Namespace, stage: str, console: Console | None = None
                         spark, cfg, args.batch_id or latest_bronze_batch(cfg)
                     )
         else:
-            with extract_lock(cfg, "publish"), times.stage("publish"):
+            with extract_lock(cfg, "publish"), times.stage("publish", console.log):
                 result.publish = run_publish(cfg, args.batch_id or latest_bronze_batch(cfg))
-    console.print(_counts_table(result))
+    _print_counts(console, result)
     if result.extract is not None and result.extract.items == 0:
         console.print("no new items: nothing extracted into a batch, nothing to publish")
     return 0
