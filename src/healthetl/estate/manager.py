@@ -192,7 +192,7 @@ def status(config: EstateConfig | None = None) -> list[ComponentStatus]:
                 endpoint=component.endpoint,
                 pid=record.pid if record else None,
                 running=running,
-                healthy=running and answers_http(component.port),
+                healthy=running and answers_http(component.port, timeout=5.0),
                 owner=record.owner if record else None,
                 rss_kib=processes.tree_rss_kib(record.pid) if record else None,
             )
