@@ -24,8 +24,36 @@ declare
     v_updated bigint;
     v_inserted bigint;
 begin
-    -- Fresh statistics on the dimensions keep the join plan sane after a large first load.
+    -- The batch's changed rows, with statistics, and fresh statistics on the dimensions:
+    -- without them the planner takes a large first load for a handful of rows and the
+    -- join degrades to nested loops (measured: 8 s instead of < 1 s for 20,000 rows).
+    drop table if exists tmp_fact_changed;
+    create temp table tmp_fact_changed as
+    select
+        treatment_id,
+        treatment_type,
+        treatment_outcome_status,
+        provider_id,
+        provider_speciality_id,
+        location_id,
+        patient_id,
+        disease_id,
+        treatment_start_date,
+        treatment_completion_date,
+        treatment_outcome_date,
+        treatment_duration_in_days,
+        treatment_cost,
+        metadata_added_at,
+        metadata_modified_at,
+        batch_id
+    from silver.tbl_healthcare_analytics_data
+    where batch_id = p_batch_id;
+    analyze tmp_fact_changed (
+        treatment_id, provider_id, provider_speciality_id, location_id, patient_id, disease_id
+    );
+    analyze gold.dim_treatment_types_and_outcome_statuses;
     analyze gold.dim_providers;
+    analyze gold.dim_specialities;
     analyze gold.dim_patients;
     analyze gold.dim_locations;
     analyze gold.dim_diseases;
@@ -51,7 +79,7 @@ begin
         s.metadata_added_at,
         s.metadata_modified_at,
         s.batch_id as source_batch_id
-    from silver.tbl_healthcare_analytics_data as s
+    from tmp_fact_changed as s
     inner join gold.dim_treatment_types_and_outcome_statuses as tto
         on s.treatment_type = tto.treatment_type
         and s.treatment_outcome_status = tto.treatment_outcome_status
@@ -59,8 +87,8 @@ begin
     inner join gold.dim_specialities as spec on s.provider_speciality_id = spec.speciality_id
     inner join gold.dim_locations as loc on s.location_id = loc.location_id
     inner join gold.dim_patients as pat on s.patient_id = pat.patient_id
-    inner join gold.dim_diseases as dis on s.disease_id = dis.disease_id
-    where s.batch_id = p_batch_id;
+    inner join gold.dim_diseases as dis on s.disease_id = dis.disease_id;
+    analyze tmp_fact_source (treatment_id);
 
     update gold.fact_treatments
     set
@@ -134,6 +162,7 @@ begin
     get diagnostics v_inserted := row_count;
 
     fact_rows := v_updated + v_inserted;
+    drop table if exists tmp_fact_changed;
     drop table if exists tmp_fact_source;
     raise info 'gold.load_fact_treatments %: updated %, inserted %',
         p_batch_id, v_updated, v_inserted;
