@@ -80,12 +80,9 @@ def migrate(dsn: str) -> None:
 
 def deploy(env: str, dsn: str, settings: dict[str, object]) -> Deployment:
     """The load pipeline as `healthetl deploy-local` deploys it, with `settings` overridden."""
-    from healthetl.estate.deploy import deploy_estate, load_facts
-    from healthetl.pipeline.deploy import local_environments
+    from healthetl.pipeline.deploy import deploy_pipeline
 
-    facts = load_facts()
-    common, per_function = local_environments(facts, dsn)
-    deployed = deploy_estate(env, facts=facts, function_environment=per_function, common_environment=common, settings_override=settings)
+    deployed = deploy_pipeline(dsn, env=env, settings_override=settings)
     return Deployment(
         env=env,
         dsn=dsn,

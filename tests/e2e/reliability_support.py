@@ -214,22 +214,11 @@ def deliver_event(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def replay(state_machine_arn: str, batch_id: str, bucket: str) -> str:
-    """Start the next replay execution `<batch_id>-r<N>` of a batch, as the operator's replay
-    does (contracts/pipeline.md); its name."""
-    taken = {e["name"] for e in executions_of(state_machine_arn, batch_id)}
-    number = 1
-    while f"{batch_id}-r{number}" in taken:
-        number += 1
-    name = f"{batch_id}-r{number}"
-    boto3.client("stepfunctions").start_execution(
-        stateMachineArn=state_machine_arn,
-        name=name,
-        input=json.dumps(
-            {"batch_id": batch_id, "bucket": bucket, "key": f"batches/{batch_id}/_batch.json"}
-        ),
-    )
-    return name
+def replay(state_machine_arn: str, batch_id: str) -> str:
+    """The operator's replay (`healthetl replay`): `<batch_id>-r<N>` with the original input."""
+    from healthetl.pipeline.executions import replay as start_replay
+
+    return start_replay(state_machine_arn, batch_id)
 
 
 def history_event_types(state_machine_arn: str, name: str) -> list[str]:

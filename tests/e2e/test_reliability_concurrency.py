@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import assert_loaded, tracker_rows, wait_for_execution
 

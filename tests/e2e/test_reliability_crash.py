@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
+
 from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import assert_loaded, executions_of, wait_for_execution
 

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
+
 from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import (
     assert_loaded,
@@ -50,7 +51,7 @@ def _failed_by_failure_path(deployment: Deployment, batch_id: str, step: str, in
 
 
 def _replay_succeeds(deployment: Deployment, batch_id: str) -> None:
-    name = replay(deployment.state_machine_arn, batch_id, deployment.silver_bucket)
+    name = replay(deployment.state_machine_arn, batch_id)
     execution = wait_for_execution(deployment.state_machine_arn, name)
     assert execution["status"] == "SUCCEEDED", execution
 

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
+
 from e2e.reliability_batches import Baseline, Deployment, make_batch, release
 from e2e.reliability_support import (
     changed_tables,

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
 from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import (
     assert_loaded,
@@ -20,7 +21,6 @@ from e2e.reliability_support import (
     wait_for_execution,
     wait_until,
 )
-
 from healthetl.estate import postgres
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +83,7 @@ def test_an_outage_longer_than_the_window_fails_alerts_and_a_replay_completes(
     finally:
         _start_warehouse(deployment)
 
-    name = replay(deployment.state_machine_arn, batch_id, deployment.silver_bucket)
+    name = replay(deployment.state_machine_arn, batch_id)
     assert wait_for_execution(deployment.state_machine_arn, name)["status"] == "SUCCEEDED"
     assert_loaded(deployment.dsn, changed.items)
     rows = tracker_rows(deployment.dsn, batch_id)

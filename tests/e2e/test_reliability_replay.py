@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+
 from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import (
     assert_loaded,
@@ -62,7 +63,7 @@ def test_a_batch_replayed_by_id_leaves_every_table_identical(
     before = checksums(deployment.dsn)
     assert before["silver.tbl_healthcare_analytics_data"][0] > 0
 
-    name = replay(deployment.state_machine_arn, batch_id, deployment.silver_bucket)
+    name = replay(deployment.state_machine_arn, batch_id)
     assert wait_for_execution(deployment.state_machine_arn, name)["status"] == "SUCCEEDED"
 
     assert changed_tables(before, checksums(deployment.dsn)) == []

@@ -66,6 +66,8 @@ def machine_facts() -> dict[str, Any]:
         "cpu": cpu_model,
         "ram_gib": round(total_kib / 1024 / 1024, 1),
         "kernel": platform.release(),
+        # Other work on the machine while the bench ran skews every figure: recorded with them.
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "python": sys.version.split()[0],
         "java": _version_of(["java", "-version"]),
         "node": _version_of(["node", "--version"]),
@@ -114,7 +116,8 @@ def markdown(result: dict[str, Any]) -> str:
     facts = result["machine"]
     lines = [
         f"Measured {result['finished_at']} on {facts['cores']} cores ({facts['cpu']}), "
-        f"{facts['ram_gib']} GiB RAM, Linux {facts['kernel']}; Python {facts['python']}, "
+        f"{facts['ram_gib']} GiB RAM, Linux {facts['kernel']} (load average at the end "
+        f"{'/'.join(map(str, facts['load_average_1_5_15']))}); Python {facts['python']}, "
         f"{facts['java']}, PostgreSQL `{facts['postgresql']}`, dynalite on Node {facts['node']}, "
         f"moto {facts['moto']}, pyspark {facts['pyspark']}, pyarrow {facts['pyarrow']}.",
         "",

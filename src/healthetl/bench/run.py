@@ -39,6 +39,7 @@ from healthetl.bench.steps_of_others import (
     wait_for_execution,
 )
 from healthetl.bench.targets import evaluate
+from healthetl.pipeline.deploy import deploy_pipeline
 
 console = Console()
 
@@ -114,7 +115,7 @@ def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str
         with sampler.window("setup"):
             create_database(env.warehouse_dsn)
             healthetl(env, "migrate")
-            healthetl(env, "deploy-local")
+            deploy_pipeline(env.warehouse_dsn, env=env.name)
         with sampler.window("source"):
             source_seconds = healthetl(env, "source", "seed", "--n", str(n))
         console.print(f"  source loaded in {source_seconds:.1f}s")
