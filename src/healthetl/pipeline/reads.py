@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -27,11 +28,20 @@ def warehouse_query(dsn: str | None) -> Iterator[Query]:
             close()
 
 
+def select_columns(sql: str) -> list[str]:
+    """Output names of our own simple selects: ``select a, b as c, count(*) as n from …``.
+    (The seam returns tuples; every query here names its columns plainly.)"""
+    match = re.match(r"\s*select\s+(.*?)\s+from\s", sql, re.IGNORECASE | re.DOTALL)
+    if match is None:
+        raise ValueError(f"not a simple select: {sql[:60]}")
+    names = []
+    for part in re.split(r",(?![^(]*\))", match.group(1)):
+        part = part.strip()
+        alias = re.search(r"\s+as\s+(\w+)$", part, re.IGNORECASE)
+        names.append(alias.group(1) if alias else part.split(".")[-1])
+    return names
+
+
 def rows_as_dicts(warehouse: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    result = warehouse.query(sql, tuple(params))
-    if result and not isinstance(result[0], dict):
-        columns = getattr(warehouse, "last_columns", None)
-        if not columns:
-            raise TypeError("the seam returned rows without column names")
-        return [dict(zip(columns, row, strict=True)) for row in result]
-    return [dict(r) for r in result]
+    columns = select_columns(sql)
+    return [dict(zip(columns, row, strict=True)) for row in warehouse.query(sql, list(params))]
