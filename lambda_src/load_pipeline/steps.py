@@ -23,7 +23,7 @@ FAILED = "FAILED"
 MATCH = "MATCH"
 MISMATCH = "MISMATCH"
 DEFERRED_PREFIX = "[deferred] "
-MAX_ERROR_CHARS = 4000
+MAX_ERROR_BYTES = 4096
 
 # staging -> silver first, then the dimensions, then the fact (it looks up their keys).
 SILVER_PROCEDURE = "silver.load_batch"
@@ -89,6 +89,11 @@ class ReconciliationMismatchError(WarehouseDataError):
         self.tracker_recorded = True
 
 
+def _fit(text: str, max_bytes: int) -> str:
+    """Cut to a VARCHAR's size, counted in UTF-8 bytes as Redshift does."""
+    return text.encode()[:max_bytes].decode(errors="ignore")
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -115,7 +120,7 @@ def _record(
         result.source_count,
         result.destination_count,
         result.reconciliation,
-        result.compared[:1024],
+        _fit(result.compared, 1024),
         result.started_at,
         result.ended_at,
         error,
@@ -366,6 +371,6 @@ def record_failed_step(
             None,
             started_at,
             _now(),
-            text[:MAX_ERROR_CHARS],
+            _fit(text, MAX_ERROR_BYTES),
         )
     return True

@@ -175,3 +175,13 @@ def test_bi_role_reads_analytics_only(fresh_warehouse_dsn: str) -> None:
                 conn.execute(f"select count(*) from {table}")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("delete from analytics.provider_treatment_rank")
+
+
+def test_long_errors_fit_the_tracker_in_bytes(fresh_warehouse_dsn: str) -> None:
+    with connect(fresh_warehouse_dsn) as wh:
+        steps.record_failed_step(
+            wh, batch_id=B1, execution_name=B1, step="gold", attempt=1, error="é" * 5000
+        )
+    assert fetch(fresh_warehouse_dsn, "select octet_length(error) from gold.etl_tracker") == [
+        (4096,)
+    ]
