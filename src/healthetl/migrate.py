@@ -105,18 +105,27 @@ def discover(root: Path, dialect: str) -> list[Migration]:
     return compat + versioned + repeatable
 
 
-def _history(wh: Warehouse) -> list[tuple]:
-    for statement in HISTORY_DDL:
-        wh.execute(statement)
+def _history(wh: Warehouse, *, create: bool = True) -> list[tuple]:
+    exists = wh.query(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'migrations' and table_name = 'schema_history'"
+    )[0][0]
+    if not exists:
+        if not create:
+            return []
+        for statement in HISTORY_DDL:
+            wh.execute(statement)
     return wh.query(
         f"select installed_rank, version, script, checksum, type from {HISTORY_TABLE} "
         "where success order by installed_rank"
     )
 
 
-def pending(wh: Warehouse, migrations: list[Migration]) -> list[Migration]:
+def pending(
+    wh: Warehouse, migrations: list[Migration], *, create_history: bool = True
+) -> list[Migration]:
     """What must run, in order; raises MigrationError when an applied V file changed."""
-    history = _history(wh)
+    history = _history(wh, create=create_history)
     applied_versions = {row[1]: row for row in history if row[4] == "V"}
     latest_checksum = {row[2]: row[3] for row in history if row[4] in {"R", "C"}}
     max_applied = max((tuple(int(p) for p in v.split("_")) for v in applied_versions), default=())
@@ -177,7 +186,7 @@ def migrate(
     out: Callable[[str], None] = print,
 ) -> list[Migration]:
     """Apply (or with ``plan_only`` list) what is pending; returns those migrations."""
-    todo = pending(wh, discover(root, wh.dialect))
+    todo = pending(wh, discover(root, wh.dialect), create_history=not plan_only)
     if not todo:
         out("warehouse is up to date: nothing to apply")
         return []

@@ -109,3 +109,9 @@ def test_cli_prints_what_it_applied(empty_dsn: str, capsys: pytest.CaptureFixtur
     assert "applied V0007" in out and "applied R      procedures/R__silver.load_batch.sql" in out
     assert main(["migrate", "--dsn", empty_dsn]) == 0
     assert "nothing to apply" in capsys.readouterr().out
+
+
+def test_plan_changes_nothing(empty_dsn: str, sql_root: Path) -> None:
+    assert run(empty_dsn, sql_root, plan_only=True)
+    with psycopg.connect(empty_dsn) as conn:
+        assert conn.execute("select to_regclass('migrations.schema_history')").fetchone() == (None,)
