@@ -28,7 +28,6 @@ def step_rows(data: RunData) -> list[dict[str, Any]]:
             seconds = round((r["ended_at"] - r["started_at"]).total_seconds(), 2)
         rows.append(
             {
-                "batch": r["batch_id"],
                 "execution": r["execution_name"],
                 "step": r["step"],
                 "attempt": r["attempt"],
@@ -36,7 +35,6 @@ def step_rows(data: RunData) -> list[dict[str, Any]]:
                 "source": r["source_count"],
                 "destination": r["destination_count"],
                 "reconciliation": r["reconciliation"],
-                "compared": r["compared"],
                 "seconds": seconds,
                 "error": (r.get("error") or "")[:80],
             }
