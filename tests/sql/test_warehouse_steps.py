@@ -185,3 +185,22 @@ def test_long_errors_fit_the_tracker_in_bytes(fresh_warehouse_dsn: str) -> None:
     assert fetch(fresh_warehouse_dsn, "select octet_length(error) from gold.etl_tracker") == [
         (4096,)
     ]
+
+
+def test_a_batch_of_rejects_only_loads_cleanly(fresh_warehouse_dsn: str, tmp_path: Path) -> None:
+    dsn = fresh_warehouse_dsn
+    summary = write_local_batch(tmp_path, B1, [], [reject(5)], files=1)
+    with connect(dsn) as wh:
+        results = [
+            steps.run_copy_step(
+                wh, batch_id=B1, execution_name=B1, attempt=1, batch_summary=summary
+            ),
+            steps.run_gold_step(wh, batch_id=B1, execution_name=B1, attempt=1),
+            steps.run_analytics_step(wh, batch_id=B1, execution_name=B1, attempt=1),
+        ]
+    assert [(r.status, r.source_count, r.destination_count) for r in results] == [
+        ("SUCCEEDED", 1, 1),
+        ("SUCCEEDED", 0, 0),
+        ("SUCCEEDED", 0, 0),
+    ]
+    assert fetch(dsn, "select treatment_id from silver.rejected_treatments") == [(5,)]
