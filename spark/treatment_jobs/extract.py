@@ -109,7 +109,7 @@ def days_between(first: datetime, last: datetime) -> list[str]:
     return days
 
 
-def _as_arrow(rows: Iterator[BronzeRow], counter: Any, chunk: int = 5_000) -> Iterator[Any]:
+def _as_arrow(rows: Iterator[BronzeRow], *counters: Any, chunk: int = 5_000) -> Iterator[Any]:
     """Bronze rows as Arrow record batches (no per-row pickling into the JVM)."""
     import pyarrow as pa
 
@@ -118,12 +118,14 @@ def _as_arrow(rows: Iterator[BronzeRow], counter: Any, chunk: int = 5_000) -> It
     for row in rows:
         buffer.append(row)
         if len(buffer) >= chunk:
-            counter.add(len(buffer))
+            for counter in counters:
+                counter.add(len(buffer))
             yield pa.RecordBatch.from_arrays(
                 [pa.array(c, pa.string()) for c in zip(*buffer, strict=True)], names=names
             )
             buffer = []
-    counter.add(len(buffer))
+    for counter in counters:
+        counter.add(len(buffer))
     columns = list(zip(*buffer, strict=True)) if buffer else [[], [], []]
     yield pa.RecordBatch.from_arrays([pa.array(list(c), pa.string()) for c in columns], names=names)
 
@@ -139,19 +141,20 @@ def read_source(
     cfg: JobConfig,
     extraction_start: datetime,
     watermark: Watermark | None,
-) -> tuple[DataFrame, str | None, int, Any]:
-    """(bronze rows DataFrame, cursor_from, tasks, read accumulator); lazy until written."""
+) -> tuple[DataFrame, str | None, int, Any, Any]:
+    """(bronze rows, cursor_from, tasks, read and new-item accumulators); lazy until written."""
     read_count = spark.sparkContext.accumulator(0)
+    new_count = spark.sparkContext.accumulator(0)
     if watermark is None:
         total = cfg.scan_segments
         scan = _scan_segments(cfg.table_name, total)
 
         def scan_batches(batches: Iterator[Any]) -> Iterator[Any]:
             segments = [int(s) for b in batches for s in b.column(0).to_pylist()]
-            return _as_arrow(scan(segments), read_count)
+            return _as_arrow(scan(segments), read_count, new_count)
 
         tasks = _one_task_each(spark, [str(i) for i in range(total)], "segment")
-        return tasks.mapInArrow(scan_batches, BRONZE_SCHEMA), None, total, read_count
+        return tasks.mapInArrow(scan_batches, BRONZE_SCHEMA), None, total, read_count, new_count
     since_moment = parse_ts(watermark.cursor) - timedelta(seconds=cfg.overlap_seconds)
     since = format_ts(since_moment)
     days = days_between(since_moment, max(extraction_start, since_moment))
@@ -163,18 +166,10 @@ def read_source(
         read = [row for row in query(day_list)]
         read_count.add(len(read))
         new = (row for row in read if (row[0], row[1]) not in published)
-        return _as_arrow(new, _NOT_COUNTED)
+        return _as_arrow(new, new_count)
 
     tasks = _one_task_each(spark, days, "day")
-    return tasks.mapInArrow(query_batches, BRONZE_SCHEMA), since, len(days), read_count
-
-
-class _NoCounter:
-    def add(self, _: int) -> None:
-        pass
-
-
-_NOT_COUNTED = _NoCounter()
+    return tasks.mapInArrow(query_batches, BRONZE_SCHEMA), since, len(days), read_count, new_count
 
 
 def extract(
@@ -185,10 +180,12 @@ def extract(
     watermark: Watermark | None,
 ) -> ExtractSummary:
     """Read the new items and write them as the batch's bronze partition (+ its summary)."""
-    rows, cursor_from, tasks, read_count = read_source(spark, cfg, extraction_start, watermark)
+    rows, cursor_from, tasks, read_count, new_count = read_source(
+        spark, cfg, extraction_start, watermark
+    )
     target = bronze_path(cfg, batch_id)
-    rows.write.mode("overwrite").parquet(storage.spark_uri(target))
-    items = spark.read.parquet(storage.spark_uri(target)).count()
+    rows.write.mode("overwrite").parquet(storage.spark_uri(target))  # the one DynamoDB read
+    items = new_count.value
     summary = ExtractSummary(
         batch_id=batch_id,
         mode="full" if watermark is None else "incremental",
