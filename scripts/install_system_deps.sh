@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Installs what the local estate needs beyond the virtualenv, only when it is missing:
-#   - PostgreSQL server binaries (Debian's postgresql package) as the Redshift stand-in;
+#   - PostgreSQL server binaries (Debian's postgresql package) as the Redshift stand-in, and
+#     pgbouncer so the redshift_connector path can be exercised against it;
 #   - dynalite (npm) as the DynamoDB endpoint, into estate/node/node_modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
-  echo "installing PostgreSQL server (apt)…"
+# pgbouncer (with ignore_startup_parameters) lets redshift_connector talk to a PostgreSQL build.
+missing=()
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} (apt)…"
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts the packaged clusters/services on install; the estate runs its own.
+  $SUDO systemctl disable --now pgbouncer >/dev/null 2>&1 || true
 fi
 
 if [ -f estate/node/package.json ] && [ ! -d estate/node/node_modules/dynalite ]; then

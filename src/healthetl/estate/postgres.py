@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
 import re
 import shutil
+import stat
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -183,9 +185,48 @@ def _accepts_connections(port: int, timeout: float = 2.0) -> bool:
         return False
 
 
+def cluster_dir(data_dir: Path) -> Path:
+    """Where the cluster of ``data_dir`` physically lives.
+
+    As root the server runs as `nobody`, which must be able to traverse every parent folder of
+    its data directory. A checkout under a private folder (e.g. /root, mode 0700) cannot offer
+    that, so its cluster lives under /var/tmp instead, at a path derived from ``data_dir``
+    (deterministic, so every caller finds the same cluster). Idempotent: a path that is already
+    reachable maps to itself.
+    """
+    data_dir = Path(data_dir).resolve()
+    if not _running_as_root() or _traversable_by_others(data_dir.parent):
+        return data_dir
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
+    return _relocation_root() / digest
+
+
+def _relocation_root() -> Path:
+    # Root-owned and 0711: `nobody` may traverse it but not list or create in it, so a
+    # predictable name in /var/tmp cannot be pre-empted by another user.
+    root = Path("/var/tmp/hca-postgres")  # noqa: S108
+    root.mkdir(mode=0o711, exist_ok=True)
+    info = root.lstat()
+    if stat.S_ISLNK(info.st_mode) or info.st_uid != 0:
+        raise RuntimeError(f"{root} is not a root-owned folder; remove it and retry")
+    root.chmod(0o711)
+    return root
+
+
+def _traversable_by_others(folder: Path) -> bool:
+    for part in [folder, *folder.parents]:
+        try:
+            mode = part.stat().st_mode
+        except FileNotFoundError:
+            continue  # created later by us, with a traversable mode
+        if not mode & stat.S_IXOTH:
+            return False
+    return True
+
+
 def is_running(data_dir: Path | None = None, port: int | None = None) -> bool:
     """True when the cluster in ``data_dir`` is up and accepts connections."""
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    data_dir = cluster_dir(data_dir or default_data_dir())
     found = _read_postmaster_pid(data_dir)
     if found is None:
         return False
@@ -273,7 +314,7 @@ def ensure_running(
     data_dir: Path | None = None, port: int | None = None
 ) -> tuple[PostgresInstance, bool]:
     """Start the local server unless it already runs; returns (instance, started_now)."""
-    data_dir = Path(data_dir).resolve() if data_dir else default_data_dir()
+    data_dir = cluster_dir(data_dir or default_data_dir())
     port = port or default_port()
     with _start_lock(data_dir):
         found = _read_postmaster_pid(data_dir)
@@ -324,7 +365,7 @@ def ensure_running(
 
 def stop(data_dir: Path | None = None) -> bool:
     """Stop the server of ``data_dir``; True when it was running and has stopped."""
-    data_dir = Path(data_dir).resolve() if data_dir else default_data_dir()
+    data_dir = cluster_dir(data_dir or default_data_dir())
     with _start_lock(data_dir):
         if _read_postmaster_pid(data_dir) is None:
             return False
@@ -347,6 +388,7 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 def remove_cluster(data_dir: Path) -> None:
     """Delete a stopped cluster's data directory (tests use their own throwaway clusters)."""
+    data_dir = cluster_dir(data_dir)
     if _read_postmaster_pid(data_dir) is not None:
         raise RuntimeError(f"refusing to delete {data_dir}: its server is running")
     shutil.rmtree(data_dir, ignore_errors=True)
