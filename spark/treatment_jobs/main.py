@@ -3,6 +3,9 @@
     spark-submit spark/treatment_jobs/main.py run [--full] [--retransform BATCH]
     spark-submit spark/treatment_jobs/main.py extract|transform|publish [--batch-id ID]
 
+Locally, point Spark's Python at the virtualenv (it has boto3 and this package):
+``PYSPARK_PYTHON=.venv/bin/python .venv/bin/spark-submit --master 'local[2]' …``.
+
 Without ``--table``/``--silver-bucket``/``--bronze-root``/``--silver-root`` the names come from
 ``estate/estate.json`` and ``HCA_ENV`` (default ``local``); on a cluster pass them all.
 """
