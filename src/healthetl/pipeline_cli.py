@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     zips.set_defaults(func=_build_zips)
 
 
+def wide_console() -> Console:
+    """Tables stay readable when piped (rich would assume 80 columns)."""
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
+
+
 def _local_estate() -> str | None:
     """Point boto3 at the local estate unless an endpoint is chosen already; the DSN."""
     from healthetl.estate import client_environment, up
@@ -99,7 +105,7 @@ def _batches(args: argparse.Namespace) -> int:
     dsn = _local_estate()
     with warehouse_query(dsn) as query:
         rows, freshness = batch_rows(_machine_arn(), query, args.limit)
-    print_batches(Console(), rows, freshness)
+    print_batches(wide_console(), rows, freshness)
     return 0
 
 
@@ -138,7 +144,7 @@ def _rejects(args: argparse.Namespace) -> int:
     from healthetl.pipeline.status import print_rejects
 
     with warehouse_query(_local_estate()) as query:
-        print_rejects(Console(), query, args.batch)
+        print_rejects(wide_console(), query, args.batch)
     return 0
 
 

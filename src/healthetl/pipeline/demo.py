@@ -116,6 +116,8 @@ def round_rows(
 
 def run_demo(n: int, report_path: Path, console: Console | None = None) -> int:
     console = console or Console()
+    if not console.is_terminal:  # e.g. `make demo | tee`: keep the tables readable
+        console = Console(width=160)
     timings = Timings()
     began = time.monotonic()
     config = EstateConfig.from_env()

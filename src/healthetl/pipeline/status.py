@@ -33,8 +33,9 @@ def batch_rows(
     tracker = tracker_rows(query, recent) if query else []
     steps: dict[str, dict[str, str]] = defaultdict(dict)
     for row in tracker:  # ordered by time: the last attempt of each step wins
+        ok = row["status"] == "SUCCEEDED" and row["reconciliation"] == "MATCH"
         counts = f"{row['source_count']}→{row['destination_count']}"
-        steps[row["batch_id"]][row["step"]] = f"{row['status']} {counts} {row['reconciliation']}"
+        steps[row["batch_id"]][row["step"]] = f"{'ok' if ok else row['status']} {counts}"
     rows = []
     for batch_id in recent:
         latest = max(by_batch[batch_id], key=lambda e: e.start_date)
@@ -60,7 +61,7 @@ def batch_rows(
 def print_batches(console: Console, rows: list[dict[str, Any]], freshness: float | None) -> None:
     table = Table(title="Recent batches (Step Functions + gold.etl_tracker)", title_justify="left")
     for col in ("batch", "executions", "latest", "status", "seconds", "copy", "gold", "analytics"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in ("batch", "latest", "status"))
     for row in rows:
         colour = {"SUCCEEDED": "green", "RUNNING": "yellow"}.get(row["status"], "red")
         values = [str(row[c] if row[c] is not None else "") for c in row]
