@@ -134,6 +134,8 @@ def _decimal(text: Any) -> Decimal | None:
 
 
 def _integer(number: Decimal) -> int | None:
+    if number.adjusted() > 20:  # far beyond any range here; do not build a huge int
+        return None
     return int(number) if number == number.to_integral_value() else None
 
 

@@ -130,6 +130,7 @@ CASES: list[tuple[str, dict, str]] = [
         ),
         "R2,R3,R4,R7",
     ),
+    ("age_huge_exponent", valid_item(47, patient__age=N("1E+999999999")), "R2"),
     ("duration_over_int32", valid_item(46, treatment__duration_in_days=N(2**31)), "R2"),
 ]
 
