@@ -5,9 +5,10 @@ which is how "down while a batch arrives" and "two batches published at once" ar
 
 from __future__ import annotations
 
+import contextlib
 import socket
-import subprocess
-import sys
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,16 +67,21 @@ def free_port() -> int:
 
 
 def migrate(dsn: str) -> None:
-    """Apply the versioned DDL and the procedures, as an operator does (`healthetl migrate`)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "healthetl.cli", "migrate", "--dsn", dsn],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    """Apply the versioned DDL and the procedures, as `healthetl migrate --dsn` does."""
+    from warehouse_seam import connect
+
+    from healthetl.migrate import migrate as apply_pending
+
+    with connect(dsn) as warehouse:
+        apply_pending(warehouse, out=lambda _line: None)
+
+
+@contextlib.contextmanager
+def timed(what: str) -> Iterator[None]:
+    """Print how long a set-up step took (shown with -s, or with a failure's captured output)."""
+    began = time.perf_counter()
+    yield
+    print(f"[reliability] {what}: {time.perf_counter() - began:.1f}s")
 
 
 def deploy(env: str, dsn: str, settings: dict[str, object]) -> Deployment:

@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from e2e.reliability_batches import (
     DEFAULT_N,
     OUTAGE_SETTINGS,
@@ -31,6 +32,7 @@ from e2e.reliability_batches import (
     release,
     seed_bad_items,
     seed_source,
+    timed,
 )
 
 
@@ -40,12 +42,15 @@ def reliability_deployment(estate: Any, spark: Any, name_suffix: str) -> Iterato
     from healthetl.estate import postgres
 
     data_dir = Path(tempfile.gettempdir()) / f"hca-reliability-pg-{name_suffix}"
-    instance, _ = postgres.ensure_running(data_dir, free_port())
+    with timed("private PostgreSQL start"):
+        instance, _ = postgres.ensure_running(data_dir, free_port())
     env = f"rel{name_suffix}"
     try:
         dsn = instance.dsn()
-        migrate(dsn)
-        deployment = deploy(env, dsn, OUTAGE_SETTINGS)
+        with timed("migrate"):
+            migrate(dsn)
+        with timed("deploy"):
+            deployment = deploy(env, dsn, OUTAGE_SETTINGS)
         deployment.pg_data_dir = data_dir
         deployment.holding_bucket = f"hca-{env}-holding"
         boto3.client("s3").create_bucket(Bucket=deployment.holding_bucket)
@@ -64,11 +69,14 @@ def baseline(reliability_deployment: Deployment, spark: Any) -> Baseline:
 
     n = int(os.environ.get("HCA_RELIABILITY_N", str(DEFAULT_N)))
     deployment = reliability_deployment
-    seed_source(deployment.table_name, n)
-    expected = seed_bad_items(deployment.table_name, n)
-    batch_id = make_batch(spark, deployment, full=True)
-    release(deployment, [batch_id])
-    execution = wait_for_execution(deployment.state_machine_arn, batch_id, timeout=300)
+    with timed(f"seed {n} items + bad items"):
+        seed_source(deployment.table_name, n)
+        expected = seed_bad_items(deployment.table_name, n)
+    with timed("first half (full)"):
+        batch_id = make_batch(spark, deployment, full=True)
+    with timed("load"):
+        release(deployment, [batch_id])
+        execution = wait_for_execution(deployment.state_machine_arn, batch_id, timeout=300)
     assert execution["status"] == "SUCCEEDED", execution
     return Baseline(batch_id, n, expected)
 

@@ -64,14 +64,8 @@ def remove_environment(env: BenchEnv, extra_dsns: tuple[str, ...] = ()) -> None:
     """Delete what the bench created for `env`: the source table, the buckets' objects, the
     lake folders of its batches, its databases. Lambdas and the state machine are small and
     stay on the AWS endpoint until it stops."""
-    from healthetl.bench.steps_of_others import batch_ids
-
-    with contextlib.suppress(Exception):
-        published = batch_ids(env)
-        lake = EstateConfig.from_env().estate_dir / "lake"
-        for batch_id in published:
-            for folder in lake.glob(f"*/*{batch_id}*"):
-                shutil.rmtree(folder, ignore_errors=True)
+    # The Spark jobs keep bronze and silver work files under <estate>/lake/<env>.
+    shutil.rmtree(EstateConfig.from_env().estate_dir / "lake" / env.name, ignore_errors=True)
     dynamodb = boto3.client("dynamodb")
     with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
         dynamodb.delete_table(TableName=env.table_name)

@@ -93,7 +93,7 @@ def _cell(value: Any) -> str:
 
 
 def print_tables(result: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or Console(width=200)
     for run in result["runs"]:
         table = Table(title=f"healthetl bench — N = {run['n']:,}")
         for _, heading in STAGE_COLUMNS:
@@ -135,8 +135,16 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(
                 f"| {target['target']} | {target['measured']} | {target['goal']} | {met} |"
             )
-        if run.get("notes"):
-            lines += [""] + [f"- {note}" for note in run["notes"]]
+        lines.append("")
+        for label, profile in run.get("load_profile", {}).items():
+            tasks = ", ".join(f"{k} {v:.2f} s" for k, v in profile["task_state_seconds"].items())
+            steps = ", ".join(f"{k} {v:.2f} s" for k, v in profile["tracker_step_seconds"].items())
+            lines.append(
+                f"- load profile ({label}): execution {profile['execution_seconds']:.2f} s = "
+                f"task states [{tasks}] + {profile['outside_tasks_seconds']:.2f} s between them; "
+                f"the steps' own transactions (tracker) [{steps}]"
+            )
+        lines += [f"- {note}" for note in run.get("notes", [])]
         lines.append("")
     return "\n".join(lines)
 

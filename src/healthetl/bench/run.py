@@ -35,13 +35,14 @@ from healthetl.bench.steps_of_others import (
     healthetl,
     newest_batch,
     spark_run,
+    task_seconds,
     tracker_steps,
     wait_for_execution,
 )
 from healthetl.bench.targets import evaluate
 from healthetl.pipeline.deploy import deploy_pipeline
 
-console = Console()
+console = Console(width=200)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def _load(env: BenchEnv, batch_id: str, timeout: float) -> dict[str, Any]:
     if execution["status"] != "SUCCEEDED":
         raise RuntimeError(f"execution {batch_id} ended {execution['status']}")
     steps = tracker_steps(env.warehouse_dsn, batch_id, batch_id)
-    return {"execution": execution, "steps": steps}
+    return {"execution": execution, "steps": steps, "tasks": task_seconds(env, batch_id)}
 
 
 def _round(env: BenchEnv, timeout: float) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str
             healthetl(env, "migrate")
             deploy_pipeline(env.warehouse_dsn, env=env.name)
         with sampler.window("source"):
-            source_seconds = healthetl(env, "source", "seed", "--n", str(n))
+            source_seconds = healthetl(env, "source", "seed", "--n", str(n), "--no-progress")
         console.print(f"  source loaded in {source_seconds:.1f}s")
 
         full = _round(env, timeout)
@@ -135,7 +136,7 @@ def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str
         raw_copy_only = statistics.median(c[1].rows_per_second for c in copies)
         direct = warehouse_direct.load_directly(env, batch)
 
-        healthetl(env, "source", "changes")
+        healthetl(env, "source", "changes", "--no-progress")
         incremental = _round(env, timeout)
         console.print(f"  incremental round: {incremental['seconds_total']:.1f}s")
     finally:
@@ -168,11 +169,29 @@ def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str
             sampler.peaks(full["started"], incremental["ended"])["ours_rss_mib"], 1
         ),
         "stages": stages,
+        # Where the event-driven load spends its time: each task state's wall time (the Lambda
+        # process: start, imports, connect, the step) vs the step's own transaction (tracker).
+        "load_profile": {
+            "full": _load_profile(full),
+            "incremental": _load_profile(incremental),
+        },
         "limits": limits_block,
         "notes": notes,
     }
     run["targets"] = evaluate(run)
     return run
+
+
+def _load_profile(round_: dict[str, Any]) -> dict[str, Any]:
+    tracker = {step: round(t.seconds, 3) for step, t in round_["steps"].items()}
+    tasks = round_["tasks"]
+    total = _load_seconds(round_)
+    return {
+        "execution_seconds": round(total, 3),
+        "task_state_seconds": tasks,
+        "tracker_step_seconds": tracker,
+        "outside_tasks_seconds": round(total - sum(tasks.values()), 3),
+    }
 
 
 def _load_seconds(round_: dict[str, Any]) -> float:

@@ -171,6 +171,25 @@ def wait_for_execution(env: BenchEnv, name: str, timeout: float) -> dict[str, An
         time.sleep(0.2)
 
 
+def task_seconds(env: BenchEnv, name: str) -> dict[str, float]:
+    """Seconds per task state of an execution (entered → exited, summed over its visits), from
+    the execution history: the Lambda-side time of each step, gate included."""
+    sfn = boto3.client("stepfunctions")
+    arn = env.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    entered: dict[str, datetime] = {}
+    seconds: dict[str, float] = {}
+    for event in events:
+        if event["type"] == "TaskStateEntered":
+            entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
+        elif event["type"] == "TaskStateExited":
+            state = event["stateExitedEventDetails"]["name"]
+            if state in entered:
+                spent = (event["timestamp"] - entered.pop(state)).total_seconds()
+                seconds[state] = round(seconds.get(state, 0.0) + spent, 3)
+    return seconds
+
+
 @dataclass(frozen=True)
 class StepTiming:
     step: str
