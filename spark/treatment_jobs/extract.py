@@ -184,7 +184,7 @@ def extract(
         spark, cfg, extraction_start, watermark
     )
     target = bronze_path(cfg, batch_id)
-    rows.write.mode("overwrite").parquet(storage.spark_uri(target))  # the one DynamoDB read
+    rows.write.mode("overwrite").parquet(target)  # the one DynamoDB read
     items = new_count.value
     summary = ExtractSummary(
         batch_id=batch_id,
@@ -208,7 +208,7 @@ def read_bronze(
     if text is None:
         raise FileNotFoundError(f"no bronze batch {batch_id} under {cfg.bronze_root}")
     summary = ExtractSummary.from_json(text)
-    items = spark.read.schema(BRONZE_SCHEMA).parquet(storage.spark_uri(bronze_path(cfg, batch_id)))
+    items = spark.read.schema(BRONZE_SCHEMA).parquet(bronze_path(cfg, batch_id))
     return items, summary
 
 

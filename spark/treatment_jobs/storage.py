@@ -24,11 +24,6 @@ def split_s3(uri: str) -> tuple[str, str]:
     return parsed.netloc, parsed.path.lstrip("/")
 
 
-def spark_uri(uri: str) -> str:
-    """The form Spark should use: s3:// on Glue/EMR/Databricks stays, a local path as is."""
-    return uri
-
-
 def write_text(uri: str, text: str) -> None:
     if is_s3(uri):
         bucket, key = split_s3(uri)
