@@ -170,7 +170,7 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
     return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
 
 
-def wait_for_execution(state_machine_arn: str, name: str, timeout: float = 120) -> dict[str, Any]:
+def wait_for_execution(state_machine_arn: str, name: str, timeout: float = 300) -> dict[str, Any]:
     sfn = boto3.client("stepfunctions")
     arn = execution_arn(state_machine_arn, name)
 

@@ -34,11 +34,11 @@ def batch_summary_put_fails() -> Iterator[list[str]]:
             raise InjectedCrashError(f"crash before {params['Key']} was written")
 
     events = boto3._get_default_session().events
-    events.register("before-call.s3.PutObject", refuse, unique_id="reliability-crash")
+    events.register("before-parameter-build.s3.PutObject", refuse, unique_id="reliability-crash")
     try:
         yield refused
     finally:
-        events.unregister("before-call.s3.PutObject", unique_id="reliability-crash")
+        events.unregister("before-parameter-build.s3.PutObject", unique_id="reliability-crash")
 
 
 def _watermark(deployment: Deployment) -> bytes:
@@ -61,7 +61,7 @@ def test_a_crash_before_the_batch_summary_loses_and_doubles_nothing(
     (refused_key,) = batch_summary_put_fails
     crashed = refused_key.split("/")[1]
     boto3._get_default_session().events.unregister(
-        "before-call.s3.PutObject", unique_id="reliability-crash"
+        "before-parameter-build.s3.PutObject", unique_id="reliability-crash"
     )
     assert _watermark(deployment) == watermark_before
 

@@ -3,18 +3,21 @@
 Only the PostgreSQL this session started on its own port and data directory is stopped, never
 the shared one. Down for less than the window → the batch completes by itself; down for longer
 → FAILED, the alert still goes out (the failure path cannot reach the warehouse), and a replay
-once it is back completes and records the deferred failure in the tracker."""
+once it is back completes. The failure's tracker row is kept in S3 (deferred) while the
+warehouse is down; the failure path writes it at its next run that reaches the warehouse."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
+import boto3
 import pytest
 
 from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import (
     assert_loaded,
+    executions_of,
     history_event_types,
     replay,
     tracker_rows,
@@ -38,6 +41,8 @@ def _start_warehouse(deployment: Deployment) -> None:
 
 
 def _attempts_failed(deployment: Deployment, name: str) -> int:
+    if name not in {e["name"] for e in executions_of(deployment.state_machine_arn, name)}:
+        return 0  # the trigger has not started it yet
     return sum(
         1
         for kind in history_event_types(deployment.state_machine_arn, name)
@@ -83,9 +88,14 @@ def test_an_outage_longer_than_the_window_fails_alerts_and_a_replay_completes(
     finally:
         _start_warehouse(deployment)
 
+    # The failure path could not reach the tracker: it kept the record for later (not lost).
+    deferred = boto3.client("s3").list_objects_v2(
+        Bucket=deployment.silver_bucket, Prefix=f"state/deferred_failures/{batch_id}-copy"
+    )
+    assert deferred.get("KeyCount", 0) == 1, deferred
+
     name = replay(deployment.state_machine_arn, batch_id)
     assert wait_for_execution(deployment.state_machine_arn, name)["status"] == "SUCCEEDED"
     assert_loaded(deployment.dsn, changed.items)
-    rows = tracker_rows(deployment.dsn, batch_id)
-    failed = [r for r in rows if r["execution_name"] == batch_id and r["status"] == "FAILED"]
-    assert [r["step"] for r in failed] == ["copy"], rows
+    steps = {(r["step"], r["status"]) for r in tracker_rows(deployment.dsn, batch_id)}
+    assert {("copy", "SUCCEEDED"), ("gold", "SUCCEEDED"), ("analytics", "SUCCEEDED")} <= steps
