@@ -123,6 +123,8 @@ def run_demo(n: int, report_path: Path, console: Console | None = None) -> int:
     config = EstateConfig.from_env()
     endpoints = timings.run("estate up", lambda: up(config))
     os.environ.update(client_environment(endpoints))
+    started = ", ".join(endpoints.started) or "nothing (all running)"
+    console.print(f"estate up: started {started}; warehouse {endpoints.warehouse_dsn}")
     timings.run("migrate", lambda: run_cli(console, "migrate"))
     deployed = timings.run("deploy-local", lambda: deploy_pipeline(endpoints.warehouse_dsn))
     console.print(f"deployed state machine {deployed.state_machine_arn} (env {deployment_env()})")
