@@ -31,7 +31,7 @@ from treatment_jobs.jobs import (
 )
 from treatment_jobs.publish import PublishResult
 from treatment_jobs.silver import TransformSummary, run_transform
-from treatment_jobs.state import extract_lock
+from treatment_jobs.state import ExtractLockedError, extract_lock
 
 STAGES = ("extract", "transform", "publish", "run")
 
@@ -211,11 +211,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_arguments(parser, default_master=None)
     args = parser.parse_args(argv)
-    return execute(args, args.stage)
+    args.spark_stage = args.stage
+    return run_cli(args)
 
 
 def run_cli(args: Any) -> int:
-    return execute(args, args.spark_stage)
+    try:
+        return execute(args, args.spark_stage)
+    except (ExtractLockedError, FileNotFoundError) as exc:  # operator errors: a message, rc 2
+        print(f"healthetl spark {args.spark_stage}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
