@@ -16,7 +16,7 @@ from pyspark.sql.types import (
     StringType,
     StructField,
     StructType,
-    TimestampType,
+    TimestampNTZType,
 )
 
 
@@ -40,7 +40,9 @@ class Column:
         if t == "INTEGER":
             return IntegerType()
         if t == "TIMESTAMP":
-            return TimestampType()
+            # Redshift TIMESTAMP has no zone: Parquet timestamp[us] with isAdjustedToUTC=false,
+            # values in UTC (pipeline.md).
+            return TimestampNTZType()
         if t.startswith("DECIMAL("):
             precision, scale = (int(p) for p in t[len("DECIMAL(") : -1].split(","))
             return DecimalType(precision, scale)

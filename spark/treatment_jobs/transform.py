@@ -2,7 +2,7 @@
 
 A pure function of its inputs. The rules live in ``rules``; this module runs them over Arrow
 batches (``mapInArrow``: one Python pass per item, no per-row pickling) and builds the exact
-contract types (int64 ids, decimal(18,2)/(5,2), timestamp[us] UTC, int32) straight in Arrow,
+contract types (int64 ids, decimal(18,2)/(5,2), timestamp[us] without zone (UTC values), int32) straight in Arrow,
 so no value goes through a float or a lossy cast. Within the batch, the latest *valid* version
 of each treatment wins; every rejected version is reported.
 """
@@ -41,7 +41,7 @@ def _arrow_type(column_name: str) -> pa.DataType:
     if sql == "INTEGER":
         return pa.int32()
     if sql == "TIMESTAMP":
-        return pa.timestamp("us", tz="UTC")  # what Spark's TimestampType maps to in Arrow
+        return pa.timestamp("us")  # Spark's TimestampNTZType; values are UTC
     if sql.startswith("DECIMAL("):
         precision, scale = (int(p) for p in sql[len("DECIMAL(") : -1].split(","))
         return pa.decimal128(precision, scale)
@@ -107,7 +107,7 @@ class TransformResult:
 def split_checked(checked: DataFrame, batch_id: str, extracted_at: datetime) -> TransformResult:
     """Valid rows (deduplicated, contract order) and rejected rows from ``check_items``."""
     batch = F.lit(batch_id).cast("string")
-    stamp = F.lit(extracted_at).cast("timestamp")
+    stamp = F.lit(extracted_at).cast("timestamp_ntz")
     latest_first = Window.partitionBy("treatment_id").orderBy(
         F.col("metadata_modified_at").desc(), F.col("gsi_modified_at").desc_nulls_last()
     )
