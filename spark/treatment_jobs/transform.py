@@ -3,8 +3,8 @@
 A pure function of its inputs. The rules live in ``rules``; this module runs them over Arrow
 batches (``mapInArrow``: one Python pass per item, no per-row pickling) and builds the exact
 contract types (int64 ids, decimal(18,2)/(5,2), zone-less timestamp[us] holding UTC, int32)
-straight in Arrow, so no value goes through a float or a lossy cast. Within the batch, the latest *valid* version
-of each treatment wins; every rejected version is reported.
+straight in Arrow, so no value goes through a float or a lossy cast. Within the batch, the
+latest *valid* version of each treatment wins; every rejected version is reported.
 """
 
 from __future__ import annotations

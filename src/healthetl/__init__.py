@@ -1,4 +1,4 @@
-"""Operator side of the healthcare analytics pipeline: local estate, migrations, source data, CLI."""
+"""Operator side of the healthcare analytics pipeline: estate, migrations, source data, CLI."""
 
 from pathlib import Path
 
