@@ -195,7 +195,7 @@ def cluster_dir(data_dir: Path) -> Path:
     reachable maps to itself.
     """
     data_dir = Path(data_dir).resolve()
-    if not _running_as_root() or _traversable_by_others(data_dir.parent):
+    if not _running_as_root() or traversable_by_others(data_dir.parent):
         return data_dir
     digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
     return _relocation_root() / digest
@@ -213,7 +213,7 @@ def _relocation_root() -> Path:
     return root
 
 
-def _traversable_by_others(folder: Path) -> bool:
+def traversable_by_others(folder: Path) -> bool:
     for part in [folder, *folder.parents]:
         try:
             mode = part.stat().st_mode
