@@ -165,6 +165,11 @@ def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str
         "end_to_end_seconds": round(full["seconds_total"], 2),
         "incremental_seconds": round(incremental["seconds_total"], 2),
         "incremental_extracted": incremental["batch"]["extracted"],
+        # An incremental extract re-reads what lies in the overlap window and drops it.
+        "extract_counts": {
+            "full": full["spark"].extract_counts,
+            "incremental": incremental["spark"].extract_counts,
+        },
         "peak_rss_mib": round(
             sampler.peaks(full["started"], incremental["ended"])["ours_rss_mib"], 1
         ),

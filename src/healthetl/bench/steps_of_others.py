@@ -82,6 +82,8 @@ def healthetl(env: BenchEnv, *args: str, timeout: float = 3600) -> float:
 
 
 STAGE_LINE = re.compile(r"\b(extract|transform|publish): (\d+(?:\.\d+)?) s\b")
+# The extract's own count line: how many items DynamoDB returned vs how many were new.
+EXTRACT_COUNTS = re.compile(r"read (\d+), already published (\d+), new (\d+)")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class SparkRun:
     seconds: float
     started: float
     stages: dict[str, tuple[float, float]]
+    extract_counts: dict[str, int]
 
     @property
     def session_start_seconds(self) -> float:
@@ -112,10 +115,16 @@ def spark_run(env: BenchEnv, timeout: float = 7200) -> SparkRun:
         text=True,
     )
     stages: dict[str, tuple[float, float]] = {}
+    counts: dict[str, int] = {}
     output: list[str] = []
     assert process.stdout is not None
     for line in process.stdout:
         output.append(line)
+        found = EXTRACT_COUNTS.search(line)
+        if found:
+            counts = dict(
+                zip(("read", "already_published", "new"), map(int, found.groups()), strict=True)
+            )
         match = STAGE_LINE.search(line)
         if match and match.group(1) not in stages:
             now = time.time()
@@ -123,7 +132,7 @@ def spark_run(env: BenchEnv, timeout: float = 7200) -> SparkRun:
     code = process.wait(timeout=timeout)
     if code != 0:
         raise RuntimeError(f"healthetl spark run failed ({code}):\n{''.join(output)[-4000:]}")
-    return SparkRun(time.perf_counter() - started, started_wall, stages)
+    return SparkRun(time.perf_counter() - started, started_wall, stages, counts)
 
 
 def newest_batch(env: BenchEnv, after: set[str] | None = None) -> dict[str, Any] | None:
