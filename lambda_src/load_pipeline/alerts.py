@@ -2,7 +2,8 @@
 
 The alert is published even when the warehouse cannot be reached; the tracker row is then kept
 as a JSON object under the silver bucket's deferred-failures prefix and written, marked as
-deferred, by the next load step that reaches the warehouse (``flush_deferred_failures``).
+deferred, by the next copy step or failure path that reaches the warehouse
+(``flush_deferred_failures``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from warehouse_seam import Warehouse
+
+from load_pipeline import steps
 
 
 def publish_alert(topic_arn: str, *, subject: str, message: dict[str, Any]) -> str:
@@ -48,3 +52,15 @@ def list_deferred_failures(bucket: str, prefix: str) -> list[tuple[str, dict[str
 
 def delete_deferred_failure(bucket: str, key: str) -> None:
     boto3.client("s3").delete_object(Bucket=bucket, Key=key)
+
+
+def flush_deferred_failures(warehouse: Warehouse, bucket: str, prefix: str) -> int:
+    """Write every deferred record as its FAILED row (marked, one short transaction each), then
+    delete its object; idempotent per attempt, so a record whose delete failed is not doubled."""
+    written = 0
+    for key, record in list_deferred_failures(bucket, prefix):
+        record.pop("deferred_at", None)
+        steps.record_failed_step(warehouse, **record, deferred=True)
+        delete_deferred_failure(bucket, key)
+        written += 1
+    return written

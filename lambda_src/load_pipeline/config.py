@@ -41,6 +41,12 @@ class StepConfig(_EnvModel):
     STATEMENT_TIMEOUT_MARGIN_SECONDS: int = Field(default=15, ge=1)
 
 
+class CopyConfig(StepConfig):
+    """copy also writes the failure path's deferred tracker records before its own work."""
+
+    DEFERRED_FAILURES_PREFIX: str = "state/deferred_failures/"
+
+
 class OnFailureConfig(_EnvModel):
     ALERTS_TOPIC_ARN: str = Field(min_length=20)
     WAREHOUSE_DSN: str | None = None

@@ -1,8 +1,10 @@
 """The failure path alerts even when the warehouse is unreachable, keeps the tracker record
-aside (deferred), and writes it — marked — once the warehouse answers again."""
+aside (deferred), and writes it — marked — once the warehouse answers again: at the next
+failure path, or at the next copy step (the first step of every batch, replays included)."""
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
@@ -10,7 +12,7 @@ import boto3
 import pytest
 from fixtures.pipeline import alert_messages
 from fixtures.warehouse import fetch
-from load_pipeline.handlers import on_failure
+from load_pipeline.handlers import copy, on_failure
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("reset_powertools_metrics")]
 
@@ -18,11 +20,11 @@ BATCH = "b20261126T120000Z-0f0f0f0f"
 PREFIX = "state/deferred_failures/"
 
 
-def failure_event(step: str = "gold") -> dict[str, Any]:
+def failure_event(step: str = "gold", batch_id: str = BATCH) -> dict[str, Any]:
     cause = '{"errorMessage": "connection refused", "errorType": "WarehouseTransientError"}'
     return {
-        "batch_id": BATCH,
-        "execution_name": BATCH,
+        "batch_id": batch_id,
+        "execution_name": batch_id,
         "failed_step": step,
         "failure": {"Error": "WarehouseTransientError", "Cause": cause},
     }
@@ -79,3 +81,58 @@ def test_a_gate_failure_alerts_without_touching_the_tracker(
         "select count(*) from gold.etl_tracker where batch_id = %s",
         [event["batch_id"]],
     ) == [(0,)]
+
+
+def empty_batch(bucket: str, batch_id: str) -> dict[str, Any]:
+    """The copy event of an empty batch whose summary sits outside batches/ (so the S3
+    notification does not start an execution)."""
+    key = f"tests/{batch_id}/_batch.json"
+    summary = {"batch_id": batch_id, "valid": 0, "rejected": 0, "files": [], "manifests": {}}
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(summary).encode())
+    return {"batch_id": batch_id, "execution_name": batch_id, "bucket": bucket, "key": key}
+
+
+def test_the_next_copy_step_writes_the_deferred_record_before_its_own_work(
+    deployed_pipeline: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outage, later = "b20261126T140000Z-0d0d0d0d", "b20261126T150000Z-0c0c0c0c"
+    bucket, s3 = deployed_pipeline.silver_bucket, boto3.client("s3")
+    monkeypatch.setenv("ALERTS_TOPIC_ARN", deployed_pipeline.topic_arn)
+    monkeypatch.setenv("SILVER_BUCKET", bucket)
+    monkeypatch.setenv("WAREHOUSE_DSN", f"postgresql://hca@127.0.0.1:{closed_port()}/warehouse")
+    assert on_failure.handler(failure_event("copy", outage), lambda_context)["tracker"] == (
+        "deferred"
+    )
+    deferred_key = f"{PREFIX}{outage}-copy.json"
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=deferred_key).get("KeyCount", 0) == 1
+
+    monkeypatch.setenv("WAREHOUSE_DSN", deployed_pipeline.warehouse_dsn)
+    assert copy.handler(empty_batch(bucket, later), lambda_context)["status"] == "SUCCEEDED"
+
+    rows = fetch(
+        deployed_pipeline.warehouse_dsn,
+        "select batch_id, step, status, attempt, error from gold.etl_tracker"
+        " where batch_id in (%s, %s) order by batch_id",
+        [outage, later],
+    )
+    assert [r[:4] for r in rows] == [(outage, "copy", "FAILED", 0), (later, "copy", "SUCCEEDED", 1)]
+    assert rows[0][4].startswith("[deferred] WarehouseTransientError")
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=deferred_key).get("KeyCount", 0) == 0
+
+
+def test_a_failed_flush_is_counted_and_the_copy_step_carries_on(
+    deployed_pipeline: Any,
+    lambda_context: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    batch_id = "b20261126T160000Z-0b0b0b0b"
+    event = empty_batch(deployed_pipeline.silver_bucket, batch_id)
+    monkeypatch.setenv("WAREHOUSE_DSN", deployed_pipeline.warehouse_dsn)
+    # The deferred records cannot be listed (no such bucket): the step's own work goes on.
+    monkeypatch.setenv("SILVER_BUCKET", f"{deployed_pipeline.silver_bucket}-missing")
+    assert copy.handler(event, lambda_context)["status"] == "SUCCEEDED"
+    assert "could not write the deferred failure records" in caplog.text
+    (emf,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert emf["DeferredFailuresFlushFailed"] == [1.0]

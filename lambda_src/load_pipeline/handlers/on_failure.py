@@ -35,7 +35,10 @@ def record_in_tracker(config: OnFailureConfig, record: dict[str, Any]) -> str:
     try:
         warehouse = connect(config.WAREHOUSE_DSN, statement_timeout_ms=FAILURE_PATH_TIMEOUT_MS)
         try:
-            flush_deferred(config, warehouse)
+            if config.SILVER_BUCKET is not None:
+                alerts.flush_deferred_failures(
+                    warehouse, config.SILVER_BUCKET, config.DEFERRED_FAILURES_PREFIX
+                )
             if steps.failed_step_recorded(
                 warehouse, execution_name=record["execution_name"], step=record["step"]
             ):
@@ -52,17 +55,6 @@ def record_in_tracker(config: OnFailureConfig, record: dict[str, Any]) -> str:
             return "lost"
         alerts.defer_failure_record(config.SILVER_BUCKET, config.DEFERRED_FAILURES_PREFIX, record)
         return "deferred"
-
-
-def flush_deferred(config: OnFailureConfig, warehouse: Any) -> None:
-    if config.SILVER_BUCKET is None:
-        return
-    for key, record in alerts.list_deferred_failures(
-        config.SILVER_BUCKET, config.DEFERRED_FAILURES_PREFIX
-    ):
-        record.pop("deferred_at", None)
-        steps.record_failed_step(warehouse, **record, deferred=True)
-        alerts.delete_deferred_failure(config.SILVER_BUCKET, key)
 
 
 @logger.inject_lambda_context(correlation_id_path="batch_id")
