@@ -4,7 +4,8 @@ Only the PostgreSQL this session started on its own port and data directory is s
 the shared one. Down for less than the window → the batch completes by itself; down for longer
 → FAILED, the alert still goes out (the failure path cannot reach the warehouse), and a replay
 once it is back completes. The failure's tracker row is kept in S3 (deferred) while the
-warehouse is down; the failure path writes it at its next run that reaches the warehouse."""
+warehouse is down; the replay's copy step writes it (marked) before its own work, so the
+tracker shows the outage's failure and nothing stays in S3."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ from healthetl.estate import postgres
 
 pytestmark = pytest.mark.e2e
 pytest_plugins = ("e2e.reliability_fixtures",)
+
+DEFERRED_PREFIX = "state/deferred_failures/"
+DEFERRED_MARK = "[deferred]"
 
 
 def _stop_warehouse(deployment: Deployment) -> None:
@@ -89,13 +93,24 @@ def test_an_outage_longer_than_the_window_fails_alerts_and_a_replay_completes(
         _start_warehouse(deployment)
 
     # The failure path could not reach the tracker: it kept the record for later (not lost).
-    deferred = boto3.client("s3").list_objects_v2(
-        Bucket=deployment.silver_bucket, Prefix=f"state/deferred_failures/{batch_id}-copy"
-    )
-    assert deferred.get("KeyCount", 0) == 1, deferred
+    s3 = boto3.client("s3")
+    deferred = s3.list_objects_v2(Bucket=deployment.silver_bucket, Prefix=DEFERRED_PREFIX)
+    assert [o["Key"] for o in deferred.get("Contents", [])] == [
+        f"{DEFERRED_PREFIX}{batch_id}-copy.json"
+    ], deferred
 
     name = replay(deployment.state_machine_arn, batch_id)
     assert wait_for_execution(deployment.state_machine_arn, name)["status"] == "SUCCEEDED"
     assert_loaded(deployment.dsn, changed.items)
-    steps = {(r["step"], r["status"]) for r in tracker_rows(deployment.dsn, batch_id)}
+    rows = tracker_rows(deployment.dsn, batch_id)
+    steps = {(r["step"], r["status"]) for r in rows}
     assert {("copy", "SUCCEEDED"), ("gold", "SUCCEEDED"), ("analytics", "SUCCEEDED")} <= steps
+    # The replay's copy step wrote the outage's FAILED row (marked) and emptied the prefix.
+    outage_rows = [
+        (r["step"], r["status"], r["error"][: len(DEFERRED_MARK)])
+        for r in rows
+        if r["execution_name"] == batch_id
+    ]
+    assert outage_rows == [("copy", "FAILED", DEFERRED_MARK)], rows
+    left = s3.list_objects_v2(Bucket=deployment.silver_bucket, Prefix=DEFERRED_PREFIX)
+    assert left.get("KeyCount", 0) == 0, left

@@ -10,8 +10,9 @@ locals {
       { sid = "SilverList", effect = "Allow", actions = ["s3:ListBucket"], resources = [local.silver_arn] },
       { sid = "SilverDecrypt", effect = "Allow", actions = ["kms:Decrypt"], resources = [var.data_lake_kms_key_arn] },
     ]
-    # The failure path's deferred tracker records (written when the warehouse is unreachable,
-    # deleted once recorded): that prefix only, never the extract's watermark.
+    # The failure path's deferred tracker records (put by on_failure when the warehouse is
+    # unreachable; copy and on_failure write them to the tracker, then delete them): that
+    # prefix only, never the extract's watermark.
     silver_state_write = [
       { sid = "DeferredFailuresReadWrite", effect = "Allow", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${local.silver_arn}/${var.silver_layout["deferred_failures_prefix"]}*"] },
       { sid = "DeferredFailuresList", effect = "Allow", actions = ["s3:ListBucket"], resources = [local.silver_arn] },
