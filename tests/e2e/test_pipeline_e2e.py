@@ -10,6 +10,7 @@ replayed → a replay that leaves every table identical.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,8 +277,6 @@ def held_then_released(
             if e["type"] == "LambdaFunctionSucceeded"
         ]
         return sum(1 for o in outputs if o.get("proceed") is False)
-
-    import time
 
     deadline = time.monotonic() + 60
     while gate_refusals() < 2 and time.monotonic() < deadline:
