@@ -4,12 +4,12 @@ Full (no watermark, or forced): a parallel Scan, segment ``i`` of ``n`` in Spark
 Incremental: one GSI Query per modification day, from the day of ``cursor - overlap`` to the
 day of the extraction, ``gsi_modified_at >= cursor - overlap``, dropping the items whose
 ``(treatment_id, gsi_modified_at)`` the watermark lists as published. Never a full scan.
-boto3 runs inside the Spark tasks; endpoints come from the standard AWS environment.
+boto3 runs inside the Spark tasks (endpoints from the standard AWS environment) and hands the
+items over as wire JSON (``wire``): bronze stores exactly what DynamoDB returned.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -22,6 +22,7 @@ from treatment_jobs import storage
 from treatment_jobs.config import JobConfig
 from treatment_jobs.schema import BRONZE_SCHEMA
 from treatment_jobs.state import Watermark, format_ts, parse_ts
+from treatment_jobs.wire import item_json, wire_items_client
 
 BronzeRow = tuple[str | None, str | None, str]
 
@@ -54,27 +55,20 @@ def summary_path(cfg: JobConfig, batch_id: str) -> str:
     return storage.join(bronze_path(cfg, batch_id), "_extract.json")
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):  # B / BS attributes: keep them, as base64
-        return base64.b64encode(value).decode()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def to_bronze_row(item: dict) -> BronzeRow:
+    """A wire-JSON item (``wire.wire_items_client``) as (treatment_id, gsi_modified_at, item)."""
     key = item.get("treatment_id")
     gsi = item.get("gsi_modified_at")
     return (
         key.get("N") if isinstance(key, dict) else None,
         gsi.get("S") if isinstance(gsi, dict) else None,
-        json.dumps(item, ensure_ascii=False, separators=(",", ":"), default=_json_default),
+        item_json(item),
     )
 
 
 def _scan_segments(table: str, total: int) -> Any:
     def scan(segments: Iterable[int]) -> Iterator[BronzeRow]:
-        import boto3  # inside the task: one client per Spark worker process
-
-        pages = boto3.client("dynamodb").get_paginator("scan")
+        pages = wire_items_client().get_paginator("scan")  # in the task: one per worker
         for segment in segments:
             for page in pages.paginate(TableName=table, Segment=segment, TotalSegments=total):
                 for item in page["Items"]:
@@ -85,9 +79,7 @@ def _scan_segments(table: str, total: int) -> Any:
 
 def _query_days(table: str, index: str, since: str) -> Any:
     def query(days: Iterable[str]) -> Iterator[BronzeRow]:
-        import boto3
-
-        pages = boto3.client("dynamodb").get_paginator("query")
+        pages = wire_items_client().get_paginator("query")
         for day in days:
             for page in pages.paginate(
                 TableName=table,
