@@ -130,6 +130,7 @@ class Window:
 class Sample:
     at: float
     ours_kib: int
+    python_kib: int  # ours without the JVM (comm "java"): the Python processes alone
     lambda_kib: int
     emulator_kib: int
     ours_pids: frozenset[int]
@@ -187,30 +188,39 @@ class MemorySampler:
         emulators = descendants(self._emulators, table) | self._aws_server
         # The estate may have been started by this process: its servers stay "emulator".
         ours = (descendants({os.getpid()}, table) - aws_tree - emulators) | lambda_runners
-        ours_kib = lambda_kib = emulator_kib = 0
+        ours_kib = python_kib = lambda_kib = emulator_kib = 0
         for pid in ours | emulators:
             rss, hwm = read_memory_kib(pid)
             if pid in emulators:
                 emulator_kib += rss
                 continue
             ours_kib += rss
+            if table[pid].comm != "java":
+                python_kib += rss
             if pid in lambda_runners:
                 lambda_kib += rss
             self.hwm_kib[pid] = max(self.hwm_kib.get(pid, 0), hwm)
             self.comm[pid] = table[pid].comm
         self.samples.append(
-            Sample(time.time(), ours_kib, lambda_kib, emulator_kib, frozenset(ours))
+            Sample(time.time(), ours_kib, python_kib, lambda_kib, emulator_kib, frozenset(ours))
         )
 
     def peaks(self, started: float, ended: float) -> dict[str, float]:
         """Peaks within [started, ended], in MiB."""
         inside = [s for s in self.samples if started <= s.at <= ended]
         if not inside:
-            return {"ours_rss_mib": 0.0, "process_hwm_mib": 0.0, "emulator_rss_mib": 0.0}
+            return {
+                "ours_rss_mib": 0.0,
+                "python_rss_mib": 0.0,
+                "process_hwm_mib": 0.0,
+                "emulator_rss_mib": 0.0,
+            }
         seen = frozenset().union(*(s.ours_pids for s in inside))
         return {
             # Largest sampled sum of VmRSS over our processes alive at the same moment.
             "ours_rss_mib": max(s.ours_kib for s in inside) / KIB,
+            # The same without the Spark JVM: our Python processes only.
+            "python_rss_mib": max(s.python_kib for s in inside) / KIB,
             "lambda_rss_mib": max(s.lambda_kib for s in inside) / KIB,
             # Largest VmHWM of any one of our processes seen in the window (exact per process).
             "process_hwm_mib": max((self.hwm_kib.get(p, 0) for p in seen), default=0) / KIB,

@@ -27,6 +27,7 @@ STAGE_COLUMNS = (
     ("rows", "rows"),
     ("rows_per_second", "rows/s"),
     ("peak_rss_mib", "peak RSS MiB (ours, Σ)"),
+    ("python_rss_mib", "of it Python MiB (Σ)"),
     ("process_hwm_mib", "max HWM MiB (1 proc)"),
     ("limit", "bounded by"),
     ("limit_rows_per_second", "limit rows/s"),
