@@ -7,8 +7,8 @@ Writes   : analytics.geographical_treatment_distribution (all rows replaced; ref
 Guarantees:
   - DELETE + INSERT inside the caller's analytics transaction: readers see the old rows or
     the new ones, never an empty or half-built table (no DROP/CREATE, no TRUNCATE);
-  - percentages are round(100 * a / b, 2) half away from zero computed in integers
-    ((20000 * a + b) / (2 * b) hundredths), averages likewise in cents, never AVG or floats;
+  - percentages are analytics.f_percent_half_up (2 decimals, half away from zero,
+    in integers); never AVG or floats;
   - ranks are RANK() over the whole table by the rounded metric, descending (ties share a
     rank, the next rank skips);
   - no patient names; no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION.
@@ -32,12 +32,7 @@ begin
         counts.country,
         counts.state,
         counts.total_treatments,
-        cast(
-            cast(
-                (20000 * counts.total_treatments + overall.all_treatments)
-                / (2 * overall.all_treatments) as decimal(18, 0)
-            ) * 0.01 as decimal(5, 2)
-        ),
+        analytics.f_percent_half_up(counts.total_treatments, overall.all_treatments),
         counts.distinct_patients,
         counts.total_cost,
         p_batch_id,

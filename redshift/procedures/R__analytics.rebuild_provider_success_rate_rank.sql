@@ -7,8 +7,8 @@ Writes   : analytics.provider_success_rate_rank (all rows replaced; refreshed_ba
 Guarantees:
   - DELETE + INSERT inside the caller's analytics transaction: readers see the old rows or
     the new ones, never an empty or half-built table (no DROP/CREATE, no TRUNCATE);
-  - percentages are round(100 * a / b, 2) half away from zero computed in integers
-    ((20000 * a + b) / (2 * b) hundredths), averages likewise in cents, never AVG or floats;
+  - percentages are analytics.f_percent_half_up (2 decimals, half away from zero,
+    in integers); never AVG or floats;
   - ranks are RANK() over the whole table by the rounded metric, descending (ties share a
     rank, the next rank skips);
   - no patient names; no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION.
@@ -43,12 +43,7 @@ begin
             prov.provider_full_name,
             counts.completed_treatments,
             counts.successful_treatments,
-            cast(
-                cast(
-                    (20000 * counts.successful_treatments + counts.completed_treatments)
-                    / (2 * counts.completed_treatments) as decimal(18, 0)
-                ) * 0.01 as decimal(5, 2)
-            ) as success_rate_pct
+            analytics.f_percent_half_up(counts.successful_treatments, counts.completed_treatments) as success_rate_pct
         from (
             select
                 fact.provider_key,

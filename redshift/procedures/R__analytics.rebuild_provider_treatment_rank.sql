@@ -7,8 +7,7 @@ Writes   : analytics.provider_treatment_rank (all rows replaced; refreshed_batch
 Guarantees:
   - DELETE + INSERT inside the caller's analytics transaction: readers see the old rows or
     the new ones, never an empty or half-built table (no DROP/CREATE, no TRUNCATE);
-  - percentages are round(100 * a / b, 2) half away from zero computed in integers
-    ((20000 * a + b) / (2 * b) hundredths), averages likewise in cents, never AVG or floats;
+  - counts only: no percentage or average, nothing rounded;
   - ranks are RANK() over the whole table by the rounded metric, descending (ties share a
     rank, the next rank skips);
   - no patient names; no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION.

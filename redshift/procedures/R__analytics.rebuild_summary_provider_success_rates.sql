@@ -7,8 +7,8 @@ Writes   : analytics.summary_provider_success_rates (all rows replaced; refreshe
 Guarantees:
   - DELETE + INSERT inside the caller's analytics transaction: readers see the old rows or
     the new ones, never an empty or half-built table (no DROP/CREATE, no TRUNCATE);
-  - percentages are round(100 * a / b, 2) half away from zero computed in integers
-    ((20000 * a + b) / (2 * b) hundredths), averages likewise in cents, never AVG or floats;
+  - percentages are analytics.f_percent_half_up (2 decimals, half away from zero,
+    in integers); never AVG or floats;
   - ranks are RANK() over the whole table by the rounded metric, descending (ties share a
     rank, the next rank skips);
   - no patient names; no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION.
@@ -36,15 +36,7 @@ begin
         counts.total_treatments,
         counts.completed_treatments,
         counts.successful_treatments,
-        case
-            when counts.completed_treatments > 0
-                then cast(
-                    cast(
-                        (20000 * counts.successful_treatments + counts.completed_treatments)
-                        / (2 * counts.completed_treatments) as decimal(18, 0)
-                    ) * 0.01 as decimal(5, 2)
-                )
-        end,
+        analytics.f_percent_half_up(counts.successful_treatments, counts.completed_treatments),
         p_batch_id,
         getdate()
     from (

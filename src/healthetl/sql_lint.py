@@ -9,7 +9,10 @@ procedure bodies included, with string literals and comments blanked out, and fa
 - Redshift-only constructs the warehouse seam's translator does not handle: ``TOP``,
   ``QUALIFY``;
 - inside procedures: ``COMMIT``, ``ROLLBACK``, ``TRUNCATE``, an ``EXCEPTION`` block (the
-  caller owns the transaction; contracts/pipeline.md). ``RAISE EXCEPTION`` is allowed.
+  caller owns the transaction; contracts/pipeline.md). ``RAISE EXCEPTION`` is allowed;
+- scalar SQL UDFs (``create function … language sql``): a name without Redshift's reserved
+  ``f_`` prefix, and a SELECT clause with FROM, INTO, WHERE, GROUP BY, ORDER BY or LIMIT
+  (Redshift rejects those in a SQL UDF; PostgreSQL accepts them).
 
 ``redshift/postgres_compat/`` (PostgreSQL only) is not checked.
 """
@@ -28,6 +31,11 @@ _I = re.IGNORECASE
 _MASK = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _PROCEDURE = re.compile(
     r"\bcreate\s+(?:or\s+replace\s+)?procedure\b.*?\bas\s+(\$\w*\$)(.*?)\1", re.DOTALL | _I
+)
+_SQL_FUNCTION = re.compile(
+    r"\bcreate\s+(?:or\s+replace\s+)?function\s+(?:[\w\"]+\.)?([\w\"]+)\s*\("
+    r".*?\bas\s+(\$\w*\$)(.*?)\2\s*language\s+sql\b",
+    re.DOTALL | _I,
 )
 _MERGE = re.compile(r"\bmerge\s+into\b.*?(?:;|\Z)", re.DOTALL | _I)
 _MERGE_ALIAS = re.compile(r"\bmerge\s+into\s+[\w.\"]+\s+(?:as\s+)?(?!using\b)\w+\s+using\b", _I)
@@ -54,6 +62,12 @@ PROCEDURE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         re.compile(r"(?<![\w$])(?<!raise )(?<!raise\t)exception\b", _I),
         "EXCEPTION block in a procedure (semantics differ; let errors propagate)",
     ),
+)
+
+SQL_FUNCTION_BODY_RULE = (
+    "RS16",
+    re.compile(r"\b(?:from|into|where|group\s+by|order\s+by|limit)\b", _I),
+    "FROM/INTO/WHERE/GROUP BY/ORDER BY/LIMIT in a SQL UDF (Redshift allows a bare SELECT)",
 )
 
 
@@ -94,6 +108,12 @@ def lint_text(sql: str, path: str = "<sql>") -> list[Violation]:
         body, start = procedure.group(2), procedure.start(2)
         for code, pattern, message in PROCEDURE_RULES:
             found += [(start + m.start(), code, message) for m in pattern.finditer(body)]
+    for function in _SQL_FUNCTION.finditer(masked):
+        if not function.group(1).strip('"').lower().startswith("f_"):
+            found.append((function.start(1), "RS15", "SQL UDF name without the f_ prefix"))
+        code, pattern, message = SQL_FUNCTION_BODY_RULE
+        body, start = function.group(3), function.start(3)
+        found += [(start + m.start(), code, message) for m in pattern.finditer(body)]
     violations = []
     for offset, code, message in sorted(found):
         line, column = _position(sql, offset)

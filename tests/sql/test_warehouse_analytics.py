@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 import pytest
 from fixtures.warehouse import fetch, run_batch, snapshot, treatment_row
 from load_pipeline import steps
@@ -316,3 +317,16 @@ def test_rounding_is_half_away_from_zero_at_point_005(fresh_warehouse_dsn: str) 
         ("Medication", D("100.00")),
         ("Surgery", D("10.01")),
     ]
+
+
+def test_percent_function_is_the_one_rounding_rule(loaded: str) -> None:
+    """analytics.f_percent_half_up, the UDF the four percentage columns share."""
+    cases = [(2, 3, D("66.67")), (1, 32, D("3.13")), (0, 5, D("0.00")), (7, 7, D("100.00"))]
+    with psycopg.connect(loaded) as conn:
+        for part, whole, expected in cases:
+            (got,) = conn.execute(
+                "select analytics.f_percent_half_up(%s, %s)", [part, whole]
+            ).fetchone()
+            assert got == expected, (part, whole)
+        (no_denominator,) = conn.execute("select analytics.f_percent_half_up(3, 0)").fetchone()
+    assert no_denominator is None

@@ -38,6 +38,15 @@ def proc(body: str) -> str:
         (proc("    truncate s.t;"), "RS13"),
         (proc("    insert into s.t values (1);\nexception when others then null;"), "RS14"),
         (proc("    select top 1 a into v from s.t;"), "RS06"),
+        (
+            "create function s.pct(bigint) returns int immutable as $$ select 1 $$ language sql;",
+            "RS15",
+        ),
+        (
+            "create or replace function s.f_n(bigint) returns bigint stable\n"
+            "as $$\n    select count(*) from s.t where id = $1\n$$ language sql;",
+            "RS16",
+        ),
     ],
 )
 def test_rule_fails_on_construct(sql: str, code: str) -> None:
@@ -53,6 +62,8 @@ def test_rule_fails_on_construct(sql: str, code: str) -> None:
         proc("    -- never commit here\n    insert into s.t select 'rollback; truncate' from s.u;"),
         "commit;",  # outside a procedure: a caller's statement
         "select a from s.t order by a limit 10;",
+        "create function s.f_pct(bigint, bigint) returns decimal(5, 2) immutable\n"
+        "as $$ select case when $2 > 0 then 100 * $1 / $2 end $$ language sql;",
     ],
 )
 def test_rule_passes_allowed_sql(sql: str) -> None:
