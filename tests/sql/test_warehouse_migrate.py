@@ -58,12 +58,12 @@ def test_fresh_then_repeat_is_a_no_op(empty_dsn: str, sql_root: Path) -> None:
         history = conn.execute(
             "select type, version from migrations.schema_history order by installed_rank"
         ).fetchall()
-        procedures = conn.execute(
+        routines = conn.execute(
             "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
-            "where n.nspname in ('silver', 'gold', 'analytics') and p.prokind = 'p'"
+            "where n.nspname in ('silver', 'gold', 'analytics') and p.prokind in ('p', 'f')"
         ).fetchone()[0]
     assert [v for t, v in history if t == "V"] == [f"{i:04d}" for i in range(1, len(versioned) + 1)]
-    assert procedures == len(repeatable)
+    assert routines == len(repeatable)  # one procedure or SQL UDF per repeatable file
 
 
 def test_changed_versioned_file_is_refused(empty_dsn: str, sql_root: Path) -> None:
