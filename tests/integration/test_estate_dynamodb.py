@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+
 import boto3
 import pytest
+from treatment_jobs.wire import item_json, wire_items_client
 
 from healthetl.estate import deploy
 
@@ -64,3 +67,56 @@ def test_parallel_scan_segments_cover_the_table_once(table) -> None:
         )
         seen.extend(int(item["treatment_id"]["N"]) for page in pages for item in page["Items"])
     assert sorted(seen) == list(range(ITEMS))
+
+
+def test_wire_items_equal_botocore_items_re_encoded(table) -> None:
+    """The extract's wire-JSON pages (treatment_jobs.wire) hold the same items botocore parses,
+    every attribute type included (B as its base64 text), and paginate the same way."""
+    client = boto3.client("dynamodb")
+    odd = {
+        "treatment_id": {"N": "1000"},
+        "gsi_modified_day": {"S": "2026-11-24"},
+        "gsi_modified_at": {"S": "2026-11-24T09:00:00.000000Z"},
+        "types": {
+            "M": {
+                "b": {"B": b"\x00\xffraw"},
+                "bs": {"BS": [b"\x01", b"\x02"]},
+                "ns": {"NS": ["1", "2.5"]},
+                "ss": {"SS": ["é", "ü"]},
+                "bool": {"BOOL": False},
+                "null": {"NULL": True},
+                "list": {"L": [{"N": "-0.10"}, {"S": "naïve \u2028 line"}]},
+            }
+        },
+    }
+    client.put_item(TableName=table, Item=odd)
+    try:
+        parsed = [
+            item
+            for page in client.get_paginator("scan").paginate(
+                TableName=table, PaginationConfig={"PageSize": 9}
+            )
+            for item in page["Items"]
+        ]
+        wire_pages = list(
+            wire_items_client()
+            .get_paginator("scan")
+            .paginate(TableName=table, PaginationConfig={"PageSize": 9})
+        )
+    finally:
+        client.delete_item(TableName=table, Key={"treatment_id": {"N": "1000"}})
+    wire = [item for page in wire_pages for item in page["Items"]]
+    assert len(wire_pages) > 1 and len(wire) == ITEMS + 1  # LastEvaluatedKey still followed
+
+    def as_wire(value):  # botocore's parsed value back in DynamoDB JSON
+        if isinstance(value, bytes):
+            return base64.b64encode(value).decode()
+        if isinstance(value, dict):
+            return {k: as_wire(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [as_wire(v) for v in value]
+        return value
+
+    assert [item_json(item) for item in wire] == [item_json(as_wire(item)) for item in parsed]
+    odd_wire = next(item for item in wire if item["treatment_id"] == {"N": "1000"})
+    assert odd_wire["types"]["M"]["b"] == {"B": base64.b64encode(b"\x00\xffraw").decode()}
