@@ -74,21 +74,26 @@ def run_transform(
     start = parse_ts(extracted.extraction_start)
     checked = check_items(items, start).persist(StorageLevel.MEMORY_AND_DISK)
     try:
+        # One pass counts rows and distinct treatments per verdict: the valid count after
+        # deduplication is the distinct count, and without duplicates (a full scan never has
+        # any) the latest-version window can be skipped.
         counts = {
-            r["is_valid"]: r["n"]
-            for r in checked.groupBy("is_valid").agg(F.count("*").alias("n")).collect()
+            r["is_valid"]: (r["n"], r["ids"])
+            for r in checked.groupBy("is_valid")
+            .agg(F.count("*").alias("n"), F.countDistinct("treatment_id").alias("ids"))
+            .collect()
         }
-        result = split_checked(checked, batch_id, start)
-        read = counts.get(True, 0) + counts.get(False, 0)
+        valid_rows, valid = counts.get(True, (0, 0))
+        rejected = counts.get(False, (0, 0))[0]
+        result = split_checked(checked, batch_id, start, one_version_each=valid_rows == valid)
+        read = valid_rows + rejected
         files = max(1, math.ceil(read / ROWS_PER_FILE))
         result.valid.coalesce(files).write.mode("overwrite").parquet(
             silver_path(cfg, batch_id, "valid")
         )
-        rejected = counts.get(False, 0)
         result.rejected.coalesce(max(1, math.ceil(rejected / ROWS_PER_FILE))).write.mode(
             "overwrite"
         ).parquet(silver_path(cfg, batch_id, "rejected"))
-        valid = spark.read.parquet(silver_path(cfg, batch_id, "valid")).count()
         cursor_to, window_keys = _watermark_range(items, extracted, cfg.overlap_seconds)
     finally:
         checked.unpersist()
@@ -99,7 +104,7 @@ def run_transform(
         read=read,
         valid=valid,
         rejected=rejected,
-        superseded=counts.get(True, 0) - valid,
+        superseded=valid_rows - valid,
         cursor_from=extracted.cursor_from,
         cursor_to=cursor_to,
         extraction_start=extracted.extraction_start,

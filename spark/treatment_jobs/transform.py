@@ -104,18 +104,24 @@ class TransformResult:
     rejected: DataFrame  # REJECTED_COLUMNS, every rejected version
 
 
-def split_checked(checked: DataFrame, batch_id: str, extracted_at: datetime) -> TransformResult:
-    """Valid rows (deduplicated, contract order) and rejected rows from ``check_items``."""
+def split_checked(
+    checked: DataFrame, batch_id: str, extracted_at: datetime, *, one_version_each: bool = False
+) -> TransformResult:
+    """Valid rows (deduplicated, contract order) and rejected rows from ``check_items``.
+    ``one_version_each``: the caller counted one valid row per treatment_id, so the latest-
+    version window (a shuffle and a sort of every valid row) is skipped."""
     batch = F.lit(batch_id).cast("string")
     stamp = F.lit(extracted_at).cast("timestamp_ntz")
-    latest_first = Window.partitionBy("treatment_id").orderBy(
-        F.col("metadata_modified_at").desc(), F.col("gsi_modified_at").desc_nulls_last()
-    )
-    valid = (
-        checked.filter(F.col("is_valid"))
-        .withColumn("_version_rank", F.row_number().over(latest_first))
-        .filter(F.col("_version_rank") == 1)
-        .select(*BUSINESS_COLUMNS, batch.alias("batch_id"), stamp.alias("extracted_at"))
+    valid_rows = checked.filter(F.col("is_valid"))
+    if not one_version_each:
+        latest_first = Window.partitionBy("treatment_id").orderBy(
+            F.col("metadata_modified_at").desc(), F.col("gsi_modified_at").desc_nulls_last()
+        )
+        valid_rows = valid_rows.withColumn(
+            "_version_rank", F.row_number().over(latest_first)
+        ).filter(F.col("_version_rank") == 1)
+    valid = valid_rows.select(
+        *BUSINESS_COLUMNS, batch.alias("batch_id"), stamp.alias("extracted_at")
     )
     rejected = checked.filter(~F.col("is_valid")).select(
         batch.alias("batch_id"),

@@ -9,8 +9,12 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from treatment_jobs import storage
+from treatment_jobs.config import JobConfig
+from treatment_jobs.extract import ExtractSummary, bronze_path, summary_path
 from treatment_jobs.rules import RAW_ITEM_LIMIT_BYTES, TRUNCATION_MARK, cut_raw_item
 from treatment_jobs.schema import BRONZE_SCHEMA, REJECTED_SCHEMA, SILVER_COLUMNS, SILVER_SCHEMA
+from treatment_jobs.silver import run_transform, silver_path
 from treatment_jobs.transform import transform
 
 from spark.items import N, S, bronze_rows, ongoing_item, valid_item
@@ -117,3 +121,37 @@ def test_parquet_types_match_the_contract(spark, tmp_path) -> None:
     ]
     assert rejected.schema.field("treatment_id").type == pa.int64()
     assert pq.read_table(valid_file).column("treatment_id").to_pylist() == [2**40]
+
+
+def _bronze_batch(spark, cfg: JobConfig, batch_id: str, items: list[dict]) -> None:
+    spark.createDataFrame(bronze_rows(items), BRONZE_SCHEMA).write.parquet(
+        bronze_path(cfg, batch_id)
+    )
+    summary = ExtractSummary(batch_id, "full", "2026-11-26T12:00:00Z", None, 0, 0, 0, 4, None)
+    storage.write_text(summary_path(cfg, batch_id), summary.to_json())
+
+
+@pytest.mark.parametrize("duplicated", [True, False], ids=["versions", "one-each"])
+def test_transform_stage_counts_and_keeps_the_latest_valid_version(
+    spark, tmp_path, duplicated: bool
+) -> None:
+    """run_transform skips the latest-version window when every treatment comes once; with
+    several versions the latest valid one still wins and the others count as superseded."""
+    cfg = JobConfig("t", "i", "b", str(tmp_path / "bronze"), str(tmp_path / "silver"))
+    versions = [
+        valid_item(500, metadata__modified_at=S("2024-03-10T09:00:00Z"), treatment__cost=N(1)),
+        valid_item(500, metadata__modified_at=S("2024-03-11T09:00:00Z"), treatment__cost=N(2)),
+    ]
+    items = [*(versions if duplicated else versions[1:]), valid_item(501), {"broken": S("x")}]
+    _bronze_batch(spark, cfg, BATCH, items)
+    summary = run_transform(spark, cfg, BATCH)
+    superseded = 1 if duplicated else 0
+    assert (summary.read, summary.valid, summary.rejected, summary.superseded) == (
+        len(items),
+        2,
+        1,
+        superseded,
+    )
+    valid = pq.read_table(silver_path(cfg, BATCH, "valid")).to_pylist()
+    costs = {row["treatment_id"]: row["treatment_cost"] for row in valid}
+    assert costs[500] == Decimal("2.00") and len(valid) == 2
