@@ -138,7 +138,7 @@ def bench_one(n: int, options: BenchOptions, sampler: MemorySampler) -> dict[str
         ]
         raw_copy_rate = statistics.median(c[0].rows_per_second for c in copies)
         raw_copy_only = statistics.median(c[1].rows_per_second for c in copies)
-        direct = warehouse_direct.load_directly(env, batch)
+        direct = warehouse_direct.load_directly(env, batch, options.repeat)
 
         healthetl(env, "source", "changes", "--no-progress")
         after_seed = _round(env, timeout)
