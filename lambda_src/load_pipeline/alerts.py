@@ -54,9 +54,12 @@ def delete_deferred_failure(bucket: str, key: str) -> None:
     boto3.client("s3").delete_object(Bucket=bucket, Key=key)
 
 
-def flush_deferred_failures(warehouse: Warehouse, bucket: str, prefix: str) -> int:
+def flush_deferred_failures(warehouse: Warehouse, bucket: str | None, prefix: str) -> int:
     """Write every deferred record as its FAILED row (marked, one short transaction each), then
-    delete its object; idempotent per attempt, so a record whose delete failed is not doubled."""
+    delete its object; idempotent per attempt, so a record whose delete failed is not doubled.
+    Without a silver bucket nothing can have been deferred."""
+    if bucket is None:
+        return 0
     written = 0
     for key, record in list_deferred_failures(bucket, prefix):
         record.pop("deferred_at", None)

@@ -47,12 +47,10 @@ class CopyConfig(StepConfig):
     DEFERRED_FAILURES_PREFIX: str = "state/deferred_failures/"
 
 
-class OnFailureConfig(_EnvModel):
+class OnFailureConfig(CopyConfig):
+    """on_failure keeps and writes the same deferred records, and publishes the alert."""
+
     ALERTS_TOPIC_ARN: str = Field(min_length=20)
-    WAREHOUSE_DSN: str | None = None
-    SILVER_BUCKET: str | None = None
-    DEFERRED_FAILURES_PREFIX: str = "state/deferred_failures/"
-    STATEMENT_TIMEOUT_MARGIN_SECONDS: int = Field(default=15, ge=1)
 
 
 def load_config(model: type[ConfigT]) -> ConfigT:

@@ -18,6 +18,8 @@ from typing import Any
 import boto3
 import psycopg
 
+from healthetl.pipeline import executions
+
 CHECKED_SCHEMAS = ("silver", "gold", "analytics")
 # Left out of "identical" (contracts/pipeline.md): the tracker, and columns that record refresh
 # time or the last batch that touched a row.
@@ -25,7 +27,6 @@ SKIPPED_TABLES = frozenset({"gold.etl_tracker"})
 SKIPPED_COLUMNS = re.compile(
     r"(^batch_id$|_batch_id$|^last_batch|refresh|^loaded_at$|^updated_at$|^inserted_at$|^etl_)"
 )
-TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str, every: float = 0.25) -> Any:
@@ -166,22 +167,8 @@ def executions_of(state_machine_arn: str, batch_id: str) -> list[dict[str, Any]]
     return found
 
 
-def execution_arn(state_machine_arn: str, name: str) -> str:
-    return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-
-
 def wait_for_execution(state_machine_arn: str, name: str, timeout: float = 300) -> dict[str, Any]:
-    sfn = boto3.client("stepfunctions")
-    arn = execution_arn(state_machine_arn, name)
-
-    def ended() -> dict[str, Any] | None:
-        try:
-            answer = sfn.describe_execution(executionArn=arn)
-        except sfn.exceptions.ExecutionDoesNotExist:
-            return None
-        return answer if answer["status"] in TERMINAL else None
-
-    return wait_until(ended, timeout, f"execution {name} to end")
+    return executions.wait_for_execution(state_machine_arn, name, timeout=timeout, interval=0.25)
 
 
 def s3_put_event(bucket: str, key: str, size: int = 0) -> dict[str, Any]:
@@ -223,7 +210,7 @@ def replay(state_machine_arn: str, batch_id: str) -> str:
 
 def history_event_types(state_machine_arn: str, name: str) -> list[str]:
     events = boto3.client("stepfunctions").get_execution_history(
-        executionArn=execution_arn(state_machine_arn, name), maxResults=1000
+        executionArn=executions.execution_arn(state_machine_arn, name), maxResults=1000
     )["events"]
     return [event["type"] for event in events]
 

@@ -33,8 +33,6 @@ def write_deferred_failures(warehouse: Warehouse) -> None:
     """Best effort: a failure here is logged and counted, never the step's own error; the
     records stay in S3 for the next copy or failure path."""
     config = load_config(CopyConfig)
-    if config.SILVER_BUCKET is None:
-        return
     try:
         written = alerts.flush_deferred_failures(
             warehouse, config.SILVER_BUCKET, config.DEFERRED_FAILURES_PREFIX

@@ -35,10 +35,9 @@ def record_in_tracker(config: OnFailureConfig, record: dict[str, Any]) -> str:
     try:
         warehouse = connect(config.WAREHOUSE_DSN, statement_timeout_ms=FAILURE_PATH_TIMEOUT_MS)
         try:
-            if config.SILVER_BUCKET is not None:
-                alerts.flush_deferred_failures(
-                    warehouse, config.SILVER_BUCKET, config.DEFERRED_FAILURES_PREFIX
-                )
+            alerts.flush_deferred_failures(
+                warehouse, config.SILVER_BUCKET, config.DEFERRED_FAILURES_PREFIX
+            )
             if steps.failed_step_recorded(
                 warehouse, execution_name=record["execution_name"], step=record["step"]
             ):

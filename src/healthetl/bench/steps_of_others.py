@@ -22,9 +22,9 @@ import boto3
 import psycopg
 
 from healthetl import REPO_ROOT
+from healthetl.pipeline import executions
 
 ESTATE_FILE = REPO_ROOT / "estate" / "estate.json"
-TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 @dataclass(frozen=True)
@@ -165,26 +165,14 @@ def batch_ids(env: BenchEnv) -> set[str]:
 
 def wait_for_execution(env: BenchEnv, name: str, timeout: float) -> dict[str, Any]:
     """Poll the execution named `name` until it ends; its describe_execution answer."""
-    sfn = boto3.client("stepfunctions")
-    arn = env.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            answer = sfn.describe_execution(executionArn=arn)
-            if answer["status"] in TERMINAL:
-                return answer
-        except sfn.exceptions.ExecutionDoesNotExist:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"execution {name} did not end within {timeout:.0f}s")
-        time.sleep(0.2)
+    return executions.wait_for_execution(env.state_machine_arn, name, timeout=timeout, interval=0.2)
 
 
 def task_seconds(env: BenchEnv, name: str) -> dict[str, float]:
     """Seconds per task state of an execution (entered → exited, summed over its visits), from
     the execution history: the Lambda-side time of each step, gate included."""
     sfn = boto3.client("stepfunctions")
-    arn = env.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+    arn = executions.execution_arn(env.state_machine_arn, name)
     events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
     entered: dict[str, datetime] = {}
     seconds: dict[str, float] = {}
