@@ -22,7 +22,7 @@ from treatment_jobs import storage
 from treatment_jobs.config import JobConfig
 from treatment_jobs.schema import BRONZE_SCHEMA
 from treatment_jobs.state import Watermark, format_ts, parse_ts
-from treatment_jobs.wire import item_json, wire_items_client
+from treatment_jobs.wire import ITEM_TEXTS, wire_items_client
 
 BronzeRow = tuple[str | None, str | None, str]
 
@@ -55,15 +55,21 @@ def summary_path(cfg: JobConfig, batch_id: str) -> str:
     return storage.join(bronze_path(cfg, batch_id), "_extract.json")
 
 
-def to_bronze_row(item: dict) -> BronzeRow:
-    """A wire-JSON item (``wire.wire_items_client``) as (treatment_id, gsi_modified_at, item)."""
+def to_bronze_row(item: dict[str, Any], text: str) -> BronzeRow:
+    """A wire-JSON item and its text (``wire.wire_items_client``) as (treatment_id,
+    gsi_modified_at, item)."""
     key = item.get("treatment_id")
     gsi = item.get("gsi_modified_at")
     return (
         key.get("N") if isinstance(key, dict) else None,
         gsi.get("S") if isinstance(gsi, dict) else None,
-        item_json(item),
+        text,
     )
+
+
+def _page_rows(page: dict[str, Any]) -> Iterator[BronzeRow]:
+    for item, text in zip(page["Items"], page[ITEM_TEXTS], strict=True):
+        yield to_bronze_row(item, text)
 
 
 def _scan_segments(table: str, total: int) -> Any:
@@ -71,8 +77,7 @@ def _scan_segments(table: str, total: int) -> Any:
         pages = wire_items_client().get_paginator("scan")  # in the task: one per worker
         for segment in segments:
             for page in pages.paginate(TableName=table, Segment=segment, TotalSegments=total):
-                for item in page["Items"]:
-                    yield to_bronze_row(item)
+                yield from _page_rows(page)
 
     return scan
 
@@ -87,8 +92,7 @@ def _query_days(table: str, index: str, since: str) -> Any:
                 KeyConditionExpression="gsi_modified_day = :day AND gsi_modified_at >= :since",
                 ExpressionAttributeValues={":day": {"S": day}, ":since": {"S": since}},
             ):
-                for item in page["Items"]:
-                    yield to_bronze_row(item)
+                yield from _page_rows(page)
 
     return query
 

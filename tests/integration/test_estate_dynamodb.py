@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import boto3
 import pytest
-from treatment_jobs.wire import item_json, wire_items_client
+from treatment_jobs.wire import ITEM_TEXTS, wire_items_client
 
 from healthetl.estate import deploy
 
@@ -71,7 +72,8 @@ def test_parallel_scan_segments_cover_the_table_once(table) -> None:
 
 def test_wire_items_equal_botocore_items_re_encoded(table) -> None:
     """The extract's wire-JSON pages (treatment_jobs.wire) hold the same items botocore parses,
-    every attribute type included (B as its base64 text), and paginate the same way."""
+    every attribute type included (B as its base64 text), each with its own JSON text, and
+    paginate the same way."""
     client = boto3.client("dynamodb")
     odd = {
         "treatment_id": {"N": "1000"},
@@ -117,6 +119,8 @@ def test_wire_items_equal_botocore_items_re_encoded(table) -> None:
             return [as_wire(v) for v in value]
         return value
 
-    assert [item_json(item) for item in wire] == [item_json(as_wire(item)) for item in parsed]
+    assert wire == [as_wire(item) for item in parsed]
+    texts = [text for page in wire_pages for text in page[ITEM_TEXTS]]
+    assert [json.loads(text) for text in texts] == wire
     odd_wire = next(item for item in wire if item["treatment_id"] == {"N": "1000"})
     assert odd_wire["types"]["M"]["b"] == {"B": base64.b64encode(b"\x00\xffraw").decode()}
