@@ -16,8 +16,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "load-pipeline"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "HealthcareAnalytics"
 
+TRACED_MODULES = ("botocore",)
+
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
+tracer = Tracer(service=SERVICE, patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 __all__ = ["NAMESPACE", "SERVICE", "MetricUnit", "logger", "metrics", "tracer"]
