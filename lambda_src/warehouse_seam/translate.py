@@ -7,6 +7,12 @@ string literals and comments (procedure bodies included). It is deliberately not
 anything it does not know stays as written, and `healthetl sql-lint` refuses the
 Redshift-only constructs it cannot translate (TOP, QUALIFY). Functions that can be emulated
 (GETDATE, DATEADD, DATEDIFF) live in redshift/postgres_compat/*.sql instead.
+
+A table's sort key becomes a B-tree index on the same columns (unless they are the primary
+key, already indexed): on Redshift the sort key lets a ``where batch_id = …`` read only the
+batch's blocks; without the index the stand-in scanned every row of silver for each of the
+gold procedures' batch filters (measured at 600,000 facts: a 1 % batch's gold step 11.4–12.9 s
+without, 6.9–8.5 s with).
 """
 
 from __future__ import annotations
@@ -59,6 +65,29 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+_TABLE_WITH_SORTKEY = re.compile(
+    r"\bcreate\s+table\s+(?:if\s+not\s+exists\s+)?"
+    r"(?P<table>[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)(?P<body>[^;]*?)"
+    r"\b(?:compound\s+|interleaved\s+)?sortkey\s*\((?P<columns>[^)]*)\)[^;]*;",
+    _I,
+)
+_PRIMARY_KEY = re.compile(r"\bprimary\s+key\s*\((?P<columns>[^)]*)\)", _I)
+
+
+def _column_list(text: str) -> list[str]:
+    return [c.strip().lower() for c in text.split(",") if c.strip()]
+
+
+def _with_sortkey_index(match: re.Match[str]) -> str:
+    """The CREATE TABLE as written, then an index on its sort key (translated further below)."""
+    table, columns = match.group("table").lower(), _column_list(match.group("columns"))
+    primary_key = _PRIMARY_KEY.search(match.group("body"))
+    if primary_key and _column_list(primary_key.group("columns")) == columns:
+        return match.group(0)
+    name = f"{table.rsplit('.', 1)[-1]}_sortkey"
+    return f"{match.group(0)}\ncreate index if not exists {name} on {table} ({', '.join(columns)});"
+
+
 def to_postgres(sql: str) -> str:
     """``sql`` (Redshift dialect) rewritten so PostgreSQL 15 accepts it."""
     protected: list[str] = []
@@ -68,6 +97,7 @@ def to_postgres(sql: str) -> str:
         return f"\x00{len(protected) - 1}\x00"
 
     text = _PROTECTED.sub(hide, sql)
+    text = _TABLE_WITH_SORTKEY.sub(_with_sortkey_index, text)
     for pattern, replacement in RULES:
         text = pattern.sub(replacement, text)
     return re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], text)

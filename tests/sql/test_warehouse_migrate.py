@@ -115,3 +115,22 @@ def test_plan_changes_nothing(empty_dsn: str, sql_root: Path) -> None:
     assert run(empty_dsn, sql_root, plan_only=True)
     with psycopg.connect(empty_dsn) as conn:
         assert conn.execute("select to_regclass('migrations.schema_history')").fetchone() == (None,)
+
+
+def test_sort_keys_become_indexes_on_the_stand_in(empty_dsn: str, sql_root: Path) -> None:
+    """Each Redshift sort key is an index on PostgreSQL (a batch filter on silver reads the
+    batch's rows, as the sort key lets Redshift do); one that is the primary key gets none."""
+    run(empty_dsn, sql_root)
+    with psycopg.connect(empty_dsn) as conn:
+        indexes = dict(
+            conn.execute(
+                "select schemaname || '.' || tablename || ' ' || indexname, indexdef "
+                "from pg_indexes where schemaname in ('staging', 'silver', 'gold', 'analytics')"
+            ).fetchall()
+        )
+    assert (
+        "(batch_id)"
+        in indexes["silver.tbl_healthcare_analytics_data tbl_healthcare_analytics_data_sortkey"]
+    )
+    assert "(batch_id, treatment_id)" in indexes["staging.treatments treatments_sortkey"]
+    assert not [name for name in indexes if name.startswith("gold.dim_") and "sortkey" in name]

@@ -18,14 +18,26 @@ def squash(sql: str) -> str:
         ("create table t (a int) diststyle all;", "create table t (a int) ;"),
         ("create table t (a int) diststyle even;", "create table t (a int) ;"),
         ("create table t (a int) diststyle key distkey (a);", "create table t (a int) ;"),
-        ("create table t (a int) distkey(a) sortkey(a);", "create table t (a int) ;"),
         (
-            "create table t (a int, b int) compound sortkey (a, b);",
-            "create table t (a int, b int) ;",
+            "create table t (a int) distkey(a) sortkey(a);",
+            "create table t (a int) ; create index if not exists t_sortkey on t (a);",
         ),
         (
-            "create table t (a int, b int) interleaved sortkey (a, b);",
-            "create table t (a int, b int) ;",
+            "create table s.t (a int, b int) compound sortkey (a, b);",
+            "create table s.t (a int, b int) ; create index if not exists t_sortkey on s.t (a, b);",
+        ),
+        (
+            "create table if not exists t (a int, b int) interleaved sortkey (B, a);",
+            "create table if not exists t (a int, b int) ;"
+            " create index if not exists t_sortkey on t (b, a);",
+        ),
+        (  # the primary key is indexed already
+            "create table t (a int, b int, primary key (a)) sortkey (a);",
+            "create table t (a int, b int, primary key (a)) ;",
+        ),
+        (  # a sort key inside a string or a comment is not one
+            "create table t (a varchar(9) default 'sortkey(a)') -- sortkey (a)\n;",
+            "create table t (a varchar(9) default 'sortkey(a)') -- sortkey (a)\n;",
         ),
         ("create table t (a int) sortkey auto;", "create table t (a int) ;"),
         ("create table t (a int distkey sortkey, b int)", "create table t (a int , b int)"),
