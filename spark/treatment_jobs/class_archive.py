@@ -20,6 +20,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from pyspark.sql import SparkSession
 
 ARCHIVE_ENV = "HCA_SPARK_CLASS_ARCHIVE"
 
@@ -42,22 +48,22 @@ def java_option(path: Path | None = None) -> str | None:
     return f"-XX:SharedArchiveFile={path}" if path.is_file() else None
 
 
-def _exercise(spark: object, scratch: Path) -> None:
+def _exercise(spark: SparkSession, scratch: Path) -> None:
     """Load the classes the jobs use: Arrow to and from Python, Parquet, a shuffle, a window."""
     import pyarrow as pa
     from pyspark.sql import Window
     from pyspark.sql import functions as F  # noqa: N812 (the PySpark idiom)
 
-    def double(batches):  # type: ignore[no-untyped-def]
+    def with_text(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             yield pa.RecordBatch.from_arrays(
                 [batch.column(0), pa.array([str(v) for v in batch.column(0).to_pylist()])],
                 names=["id", "text"],
             )
 
-    frame = spark.range(2_000, numPartitions=2).mapInArrow(double, "id long, text string")  # type: ignore[attr-defined]
+    frame = spark.range(2_000, numPartitions=2).mapInArrow(with_text, "id long, text string")
     frame.write.mode("overwrite").parquet(str(scratch / "p"))
-    read = spark.read.parquet(str(scratch / "p")).persist()  # type: ignore[attr-defined]
+    read = spark.read.parquet(str(scratch / "p")).persist()
     read.groupBy((F.col("id") % 3).alias("k")).agg(
         F.count("*"), F.countDistinct("text"), F.max("text")
     ).collect()
@@ -78,7 +84,7 @@ def create(path: Path | None = None) -> Path:
     with tempfile.TemporaryDirectory(prefix="class-archive-") as scratch:
         spark = build_session("class-archive", master="local[2]", dump_class_archive=partial)
         _exercise(spark, Path(scratch))
-        gateway = spark.sparkContext._gateway  # type: ignore[attr-defined]
+        gateway = spark.sparkContext._gateway
         spark.stop()
         # The JVM writes the archive only when it exits by itself; PySpark would kill it.
         with contextlib.suppress(Exception):  # the call never returns: the JVM is gone
