@@ -2,8 +2,8 @@
 
 Terraform points a Glue job at this script and ships the ``treatment_jobs`` package with
 ``--extra-py-files s3://<artifacts>/treatment_jobs.zip`` (and ``--additional-python-modules
-rich==15.0.0``; Glue 5.0 already has boto3 and pyarrow). Job arguments (Glue ``DefaultArguments``;
-names use underscores, as ``getResolvedOptions`` expects):
+msgspec==0.22.0,rich==15.0.0``; Glue 5.0 already has boto3 and pyarrow). Job arguments
+(Glue ``DefaultArguments``; names use underscores, as ``getResolvedOptions`` expects):
 
 ``--stage``            ``run`` (extract + transform + publish under the lock; the default),
                        ``extract``, ``transform`` or ``publish``.
@@ -15,7 +15,8 @@ names use underscores, as ``getResolvedOptions`` expects):
                        copies the part files from there into the silver bucket, then writes
                        the manifests, ``_batch.json`` and the watermark.
 ``--overlap_seconds``  incremental overlap (default 300, the estate setting).
-``--segments``         parallel Scan segments for a full extract (default 4; ~ 2 per worker).
+``--segments``         parallel Scan segments for a full extract (default 4; ~ 2 per worker core).
+``--reads_per_task``   segments (or Query days) one Spark task reads at once (default 2).
 ``--full``             ``true`` forces a full re-extract (parallel scan) instead of incremental.
 ``--retransform``      a bronze batch id: re-transform it as a new batch (no DynamoDB read,
                        the watermark does not move).
@@ -39,6 +40,7 @@ OPTIONAL = (
     "silver_root",
     "overlap_seconds",
     "segments",
+    "reads_per_task",
     "full",
     "retransform",
     "batch_id",
@@ -77,6 +79,7 @@ def namespace(values: dict[str, str]) -> argparse.Namespace:
         silver_root=values.get("silver_root"),
         overlap_seconds=number("overlap_seconds"),
         segments=number("segments"),
+        reads_per_task=number("reads_per_task"),
         master=None,  # the Glue cluster's session
     )
 

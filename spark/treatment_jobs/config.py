@@ -24,7 +24,10 @@ class JobConfig:
     bronze_root: str  # folder or s3:// URI holding batch_id=<id>/ bronze partitions
     silver_root: str  # folder or s3:// URI where the transform writes <id>/valid|rejected
     overlap_seconds: int = DEFAULT_OVERLAP_SECONDS
-    scan_segments: int = 4  # parallel Scan segments (one Spark task each)
+    scan_segments: int = 4  # parallel Scan segments
+    # Segments (or Query days) one Spark task reads at once, one thread each: a stream mostly
+    # waits on the service, so two per task keep a core busy (``concurrent_reads``).
+    reads_per_task: int = 2
     batches_prefix: str = "batches/"
     batch_summary_name: str = "_batch.json"
     watermark_key: str = "state/watermark.json"

@@ -1,9 +1,10 @@
 """Extract: DynamoDB → bronze (raw DynamoDB JSON per item, one partition per batch).
 
-Full (no watermark, or forced): a parallel Scan, segment ``i`` of ``n`` in Spark task ``i``.
+Full (no watermark, or forced): a parallel Scan of ``scan_segments`` segments.
 Incremental: one GSI Query per modification day, from the day of ``cursor - overlap`` to the
 day of the extraction, ``gsi_modified_at >= cursor - overlap``, dropping the items whose
 ``(treatment_id, gsi_modified_at)`` the watermark lists as published. Never a full scan.
+Each Spark task reads ``reads_per_task`` segments or days at once (``concurrent_reads``).
 boto3 runs inside the Spark tasks (endpoints from the standard AWS environment) and hands the
 items over as wire JSON (``wire``): bronze stores exactly what DynamoDB returned.
 """
@@ -11,20 +12,23 @@ items over as wire JSON (``wire``): bronze stores exactly what DynamoDB returned
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
 from treatment_jobs import storage
+from treatment_jobs.concurrent_reads import read_concurrently
 from treatment_jobs.config import JobConfig
 from treatment_jobs.schema import BRONZE_SCHEMA
 from treatment_jobs.state import Watermark, format_ts, parse_ts
-from treatment_jobs.wire import ITEM_TEXTS, wire_items_client
+from treatment_jobs.wire import ITEM_TEXTS, bronze_keys, wire_items_client
 
-BronzeRow = tuple[str | None, str | None, str]
+BronzeRow = tuple[str | None, str | None, bytes]  # the item: its UTF-8 JSON text
 
 
 @dataclass
@@ -55,44 +59,52 @@ def summary_path(cfg: JobConfig, batch_id: str) -> str:
     return storage.join(bronze_path(cfg, batch_id), "_extract.json")
 
 
-def to_bronze_row(item: dict[str, Any], text: str) -> BronzeRow:
-    """A wire-JSON item and its text (``wire.wire_items_client``) as (treatment_id,
-    gsi_modified_at, item)."""
-    key = item.get("treatment_id")
-    gsi = item.get("gsi_modified_at")
-    return (
-        key.get("N") if isinstance(key, dict) else None,
-        gsi.get("S") if isinstance(gsi, dict) else None,
-        text,
-    )
+def to_bronze_row(text: bytes) -> BronzeRow:
+    """An item's wire JSON text (``wire.wire_items_client``) as (treatment_id, gsi_modified_at,
+    item)."""
+    return (*bronze_keys(text), text)
 
 
 def _page_rows(page: dict[str, Any]) -> Iterator[BronzeRow]:
-    for item, text in zip(page["Items"], page[ITEM_TEXTS], strict=True):
-        yield to_bronze_row(item, text)
+    for text in page[ITEM_TEXTS]:
+        yield to_bronze_row(text)
 
 
-def _scan_segments(table: str, total: int) -> Any:
+def _rows_of(streams: list[Callable[[], Iterable[dict[str, Any]]]]) -> Iterator[BronzeRow]:
+    for page in read_concurrently(streams):
+        yield from _page_rows(page)
+
+
+def _scan_segments(table: str, total: int) -> Callable[[Iterable[int]], Iterator[BronzeRow]]:
     def scan(segments: Iterable[int]) -> Iterator[BronzeRow]:
-        pages = wire_items_client().get_paginator("scan")  # in the task: one per worker
-        for segment in segments:
-            for page in pages.paginate(TableName=table, Segment=segment, TotalSegments=total):
-                yield from _page_rows(page)
+        # Created in the task, one per task; boto3 clients are safe to share between threads.
+        client = wire_items_client()
+
+        def segment_pages(segment: int) -> Iterable[dict[str, Any]]:
+            return client.get_paginator("scan").paginate(
+                TableName=table, Segment=segment, TotalSegments=total
+            )
+
+        return _rows_of([partial(segment_pages, s) for s in segments])
 
     return scan
 
 
-def _query_days(table: str, index: str, since: str) -> Any:
+def _query_days(
+    table: str, index: str, since: str
+) -> Callable[[Iterable[str]], Iterator[BronzeRow]]:
     def query(days: Iterable[str]) -> Iterator[BronzeRow]:
-        pages = wire_items_client().get_paginator("query")
-        for day in days:
-            for page in pages.paginate(
+        client = wire_items_client()
+
+        def day_pages(day: str) -> Iterable[dict[str, Any]]:
+            return client.get_paginator("query").paginate(
                 TableName=table,
                 IndexName=index,
                 KeyConditionExpression="gsi_modified_day = :day AND gsi_modified_at >= :since",
                 ExpressionAttributeValues={":day": {"S": day}, ":since": {"S": since}},
-            ):
-                yield from _page_rows(page)
+            )
+
+        return _rows_of([partial(day_pages, d) for d in days])
 
     return query
 
@@ -126,9 +138,11 @@ def _as_arrow(rows: Iterator[BronzeRow], *counters: Any, chunk: int = 5_000) -> 
     yield pa.RecordBatch.from_arrays([pa.array(list(c), pa.string()) for c in columns], names=names)
 
 
-def _one_task_each(spark: SparkSession, values: list[Any], column: str) -> DataFrame:
-    """A one-column DataFrame with exactly one value per partition (one Spark task each)."""
-    rdd = spark.sparkContext.parallelize([(v,) for v in values], len(values))
+def _tasks_reading(spark: SparkSession, values: list[str], column: str, per_task: int) -> DataFrame:
+    """A one-column DataFrame of ``values``, ``per_task`` consecutive values per partition (one
+    Spark task each)."""
+    tasks = max(1, math.ceil(len(values) / max(1, per_task)))
+    rdd = spark.sparkContext.parallelize([(v,) for v in values], tasks)
     return spark.createDataFrame(rdd, f"{column} string")
 
 
@@ -138,7 +152,8 @@ def read_source(
     extraction_start: datetime,
     watermark: Watermark | None,
 ) -> tuple[DataFrame, str | None, int, Any, Any]:
-    """(bronze rows, cursor_from, tasks, read and new-item accumulators); lazy until written."""
+    """(bronze rows, cursor_from, segments or days, read and new-item accumulators); lazy until
+    written."""
     read_count = spark.sparkContext.accumulator(0)
     new_count = spark.sparkContext.accumulator(0)
     if watermark is None:
@@ -149,8 +164,11 @@ def read_source(
             segments = [int(s) for b in batches for s in b.column(0).to_pylist()]
             return _as_arrow(scan(segments), read_count, new_count)
 
-        tasks = _one_task_each(spark, [str(i) for i in range(total)], "segment")
-        return tasks.mapInArrow(scan_batches, BRONZE_SCHEMA), None, total, read_count, new_count
+        segments = _tasks_reading(
+            spark, [str(i) for i in range(total)], "segment", cfg.reads_per_task
+        )
+        rows = segments.mapInArrow(scan_batches, BRONZE_SCHEMA)
+        return rows, None, total, read_count, new_count
     since_moment = parse_ts(watermark.cursor) - timedelta(seconds=cfg.overlap_seconds)
     since = format_ts(since_moment)
     days = days_between(since_moment, max(extraction_start, since_moment))
@@ -172,8 +190,9 @@ def read_source(
 
         return _as_arrow(new_rows(), new_count)
 
-    tasks = _one_task_each(spark, days, "day")
-    return tasks.mapInArrow(query_batches, BRONZE_SCHEMA), since, len(days), read_count, new_count
+    day_tasks = _tasks_reading(spark, days, "day", cfg.reads_per_task)
+    rows = day_tasks.mapInArrow(query_batches, BRONZE_SCHEMA)
+    return rows, since, len(days), read_count, new_count
 
 
 def extract(
@@ -184,7 +203,7 @@ def extract(
     watermark: Watermark | None,
 ) -> ExtractSummary:
     """Read the new items and write them as the batch's bronze partition (+ its summary)."""
-    rows, cursor_from, tasks, read_count, new_count = read_source(
+    rows, cursor_from, segments_or_days, read_count, new_count = read_source(
         spark, cfg, extraction_start, watermark
     )
     target = bronze_path(cfg, batch_id)
@@ -198,7 +217,7 @@ def extract(
         read=read_count.value,
         already_published=read_count.value - items,
         items=items,
-        segments_or_days=tasks,
+        segments_or_days=segments_or_days,
         watermark_batch=watermark.batch_id if watermark else None,
     )
     storage.write_text(summary_path(cfg, batch_id), summary.to_json())

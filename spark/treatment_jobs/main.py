@@ -60,6 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser, default_master: str | None) -
     )
     parser.add_argument("--segments", type=int, help="parallel scan segments (default 4)")
     parser.add_argument(
+        "--reads-per-task",
+        type=int,
+        help="segments or query days one Spark task reads at once (default 2)",
+    )
+    parser.add_argument(
         "--master",
         default=default_master,
         help=f"Spark master (default {default_master or 'from spark-submit'})",
@@ -86,6 +91,7 @@ def config_from_args(args: argparse.Namespace) -> JobConfig:
         silver_root=args.silver_root,
         overlap_seconds=args.overlap_seconds,
         scan_segments=args.segments,
+        reads_per_task=args.reads_per_task,
     )
 
 

@@ -107,8 +107,11 @@ def test_wire_items_equal_botocore_items_re_encoded(table) -> None:
         )
     finally:
         client.delete_item(TableName=table, Key={"treatment_id": {"N": "1000"}})
-    wire = [item for page in wire_pages for item in page["Items"]]
+    texts = [text for page in wire_pages for text in page[ITEM_TEXTS]]
+    wire = [json.loads(text) for text in texts]
     assert len(wire_pages) > 1 and len(wire) == ITEMS + 1  # LastEvaluatedKey still followed
+    assert all("Items" not in page for page in wire_pages)
+    assert all(page["Count"] == len(page[ITEM_TEXTS]) for page in wire_pages)  # botocore's parse
 
     def as_wire(value):  # botocore's parsed value back in DynamoDB JSON
         if isinstance(value, bytes):
@@ -120,7 +123,5 @@ def test_wire_items_equal_botocore_items_re_encoded(table) -> None:
         return value
 
     assert wire == [as_wire(item) for item in parsed]
-    texts = [text for page in wire_pages for text in page[ITEM_TEXTS]]
-    assert [json.loads(text) for text in texts] == wire
     odd_wire = next(item for item in wire if item["treatment_id"] == {"N": "1000"})
     assert odd_wire["types"]["M"]["b"] == {"B": base64.b64encode(b"\x00\xffraw").decode()}

@@ -22,7 +22,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-from treatment_jobs.wire import wire_items_client
+from treatment_jobs.wire import ITEM_TEXTS, wire_items_client
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def _scan_segment(table_name: str, segment: int, segments: int) -> int:
     }
     while True:
         page = client.scan(**request)
-        count += len(page["Items"])
+        count += len(page[ITEM_TEXTS])
         if "LastEvaluatedKey" not in page:
             return count
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -62,7 +62,7 @@ variable "silver_work_prefix" {
 variable "additional_python_modules" {
   type        = string
   description = "PyPI packages Glue installs at start for treatment_jobs beyond Glue 5.0's own (pin = requirements.txt)."
-  default     = "rich==15.0.0"
+  default     = "msgspec==0.22.0,rich==15.0.0"
 }
 
 variable "incremental_overlap_seconds" {
