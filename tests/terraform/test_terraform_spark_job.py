@@ -56,3 +56,17 @@ def test_glue_entry_script_exists() -> None:
         pytest.skip("spark/glue_job.py not written yet (the Spark area owns it)")
     text = GLUE_ENTRY.read_text()
     assert "getResolvedOptions" in text or "argv" in text
+
+
+def test_glue_installs_the_pinned_packages_glue_lacks(tf_module) -> None:
+    """Glue 5.0 brings boto3 and pyarrow; what else treatment_jobs imports is installed at start
+    with the same pins as requirements.txt (msgspec: the extract's item split; rich: output)."""
+    default = unquote(
+        tf_module("modules/spark_job").variables["additional_python_modules"]["default"]
+    )
+    installed = dict(spec.split("==") for spec in default.split(","))
+    pins = dict(
+        re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", (REPO / "requirements.txt").read_text(), re.M)
+    )
+    assert set(installed) >= {"msgspec", "rich"}
+    assert {name: pins.get(name) for name in installed} == installed
