@@ -20,7 +20,7 @@ from (
         metadata_modified_at
     from (
         select
-            s.provider_id as provider_id,
+            s.provider_id,
             s.treatment_id,
             s.metadata_modified_at,
             row_number() over (
@@ -47,7 +47,7 @@ from (
         metadata_modified_at
     from (
         select
-            s.patient_id as patient_id,
+            s.patient_id,
             s.treatment_id,
             s.metadata_modified_at,
             row_number() over (
@@ -74,7 +74,7 @@ from (
         metadata_modified_at
     from (
         select
-            s.disease_id as disease_id,
+            s.disease_id,
             s.treatment_id,
             s.metadata_modified_at,
             row_number() over (
@@ -101,7 +101,7 @@ from (
         metadata_modified_at
     from (
         select
-            s.location_id as location_id,
+            s.location_id,
             s.treatment_id,
             s.metadata_modified_at,
             row_number() over (
