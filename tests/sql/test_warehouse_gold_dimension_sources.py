@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fixtures.warehouse import fetch, run_batch, treatment_row
 from load_pipeline import steps
-from warehouse_seam import connect
+from warehouse_seam import connect, split_statements
 
 pytestmark = pytest.mark.sql
 
@@ -211,7 +211,7 @@ def test_the_migration_backfills_each_existing_row_with_its_latest_treatment(
     migration = (REDSHIFT / "ddl" / "V0008__gold_dimension_sources.sql").read_text()
     backfills = [
         statement
-        for statement in migration.split(";")
+        for statement in split_statements(migration)
         if statement.strip().lower().startswith("update")
     ]
     assert len(backfills) == len(DIMENSIONS)
@@ -222,5 +222,5 @@ def test_the_migration_backfills_each_existing_row_with_its_latest_treatment(
                 " set source_treatment_id = null, source_modified_at = null"
             )
         for statement in backfills:
-            wh.execute(statement)
+            wh.execute_script(statement)  # through the seam, as `make migrate` runs it
     assert_every_dimension_as_if_ranked_from_scratch(dsn, "after the backfill")
