@@ -23,6 +23,8 @@ from treatment_jobs.state import format_ts, parse_ts
 from treatment_jobs.transform import check_items, split_checked
 
 ROWS_PER_FILE = 500_000
+# The stamps the watermark trusts; a malformed one (the transform rejects its item) is ignored.
+_STAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 
 
 @dataclass
@@ -74,15 +76,22 @@ def run_transform(
     start = parse_ts(extracted.extraction_start)
     checked = check_items(items, start).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        # One pass counts rows and distinct treatments per verdict: the valid count after
-        # deduplication is the distinct count, and without duplicates (a full scan never has
-        # any) the latest-version window can be skipped.
-        counts = {
-            r["is_valid"]: (r["n"], r["ids"])
-            for r in checked.groupBy("is_valid")
-            .agg(F.count("*").alias("n"), F.countDistinct("treatment_id").alias("ids"))
+        # One pass counts rows and distinct treatments per verdict (the valid count after
+        # deduplication is the distinct count, and without duplicates, as in any full scan,
+        # the latest-version window can be skipped) and finds the greatest stamp read.
+        stamp = F.col("gsi_modified_at")
+        well_formed = F.when(stamp.rlike(_STAMP_PATTERN), stamp)
+        verdicts = (
+            checked.groupBy("is_valid")
+            .agg(
+                F.count("*").alias("n"),
+                F.countDistinct("treatment_id").alias("ids"),
+                F.max(well_formed).alias("greatest"),
+            )
             .collect()
-        }
+        )
+        counts = {r["is_valid"]: (r["n"], r["ids"]) for r in verdicts}
+        greatest = max((r["greatest"] for r in verdicts if r["greatest"]), default=None)
         valid_rows, valid = counts.get(True, (0, 0))
         rejected = counts.get(False, (0, 0))[0]
         result = split_checked(checked, batch_id, start, one_version_each=valid_rows == valid)
@@ -94,7 +103,7 @@ def run_transform(
         result.rejected.coalesce(max(1, math.ceil(rejected / ROWS_PER_FILE))).write.mode(
             "overwrite"
         ).parquet(silver_path(cfg, batch_id, "rejected"))
-        cursor_to, window_keys = _watermark_range(items, extracted, cfg.overlap_seconds)
+        cursor_to, window_keys = _watermark_range(items, greatest, extracted, cfg.overlap_seconds)
     finally:
         checked.unpersist()
     summary = TransformSummary(
@@ -115,18 +124,17 @@ def run_transform(
 
 
 def _watermark_range(
-    items, extracted: ExtractSummary, overlap_seconds: int
+    items, greatest: str | None, extracted: ExtractSummary, overlap_seconds: int
 ) -> tuple[str, list[list[str]]]:
-    """cursor_to = min(greatest gsi_modified_at read, extraction start); the keys read within
-    the overlap window before it (the next incremental run drops those)."""
-    stamps = items.filter(F.col("gsi_modified_at").rlike(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"))
-    greatest = stamps.agg(F.max("gsi_modified_at")).first()[0]
+    """cursor_to = min(``greatest`` well-formed gsi_modified_at read, extraction start); the
+    keys read within the overlap window before it (the next incremental run drops those)."""
     cursor = min(greatest, extracted.extraction_start) if greatest else extracted.extraction_start
     window_from = format_ts(parse_ts(cursor) - timedelta(seconds=overlap_seconds))
     # Through Arrow, not Row objects: right after a bulk load the window holds most of the
     # table (370,000 keys after the 600,000 seed), and collect() pickled every row.
+    stamp = F.col("gsi_modified_at")
     window = (
-        stamps.filter(F.col("gsi_modified_at") >= window_from)
+        items.filter(stamp.rlike(_STAMP_PATTERN) & (stamp >= window_from))
         .filter(F.col("treatment_id").isNotNull())
         .select("treatment_id", "gsi_modified_at")
         .toPandas()

@@ -17,7 +17,7 @@ from treatment_jobs.schema import BRONZE_SCHEMA, REJECTED_SCHEMA, SILVER_COLUMNS
 from treatment_jobs.silver import run_transform, silver_path
 from treatment_jobs.transform import transform
 
-from spark.items import N, S, bronze_rows, ongoing_item, valid_item
+from spark.items import N, S, bronze_rows, modified_item, ongoing_item, valid_item
 
 pytestmark = pytest.mark.spark
 
@@ -155,3 +155,47 @@ def test_transform_stage_counts_and_keeps_the_latest_valid_version(
     valid = pq.read_table(silver_path(cfg, BATCH, "valid")).to_pylist()
     costs = {row["treatment_id"]: row["treatment_cost"] for row in valid}
     assert costs[500] == Decimal("2.00") and len(valid) == 2
+
+
+@pytest.mark.parametrize(
+    ("late_stamp", "cursor", "window_from"),
+    [
+        (None, "2026-11-26T11:58:00Z", "2026-11-26T11:53:00Z"),
+        ("2026-11-26T12:03:00Z", "2026-11-26T12:00:00Z", "2026-11-26T11:55:00Z"),
+    ],
+    ids=["greatest-stamp", "capped-at-extraction-start"],
+)
+def test_transform_stage_records_the_watermark_range(
+    spark, tmp_path, late_stamp: str | None, cursor: str, window_from: str
+) -> None:
+    """cursor_to is the greatest well-formed gsi_modified_at of every item read, valid or not,
+    never later than the extraction start; window_keys are the keyed items within the overlap
+    before it (the next incremental run drops them as already published)."""
+    cfg = JobConfig(
+        "t", "i", "b", str(tmp_path / "bronze"), str(tmp_path / "silver"), overlap_seconds=300
+    )
+    keyless = modified_item(605, "2026-11-26T11:56:00Z")
+    del keyless["treatment_id"]
+    items = [
+        modified_item(601, "2026-11-26T11:50:00Z"),
+        modified_item(602, "2026-11-26T11:55:00Z"),
+        modified_item(603, "2026-11-26T11:58:00Z"),
+        modified_item(604, "2026-11-26T11:57:00Z", treatment__cost=S("not a number")),
+        keyless,
+        # Not a well-formed stamp: neither the cursor nor a window key, whatever it sorts as.
+        {**modified_item(606, "2026-11-26T11:54:00Z"), "gsi_modified_at": S("2026-11-26T13:00")},
+    ]
+    if late_stamp:  # written while the extract ran: after its start, still valid (R6)
+        items.append(modified_item(607, late_stamp))
+    _bronze_batch(spark, cfg, BATCH, items)
+
+    summary = run_transform(spark, cfg, BATCH)
+
+    assert summary.cursor_to == cursor
+    stamps = {601: "2026-11-26T11:50:00Z", 602: "2026-11-26T11:55:00Z"}
+    stamps |= {603: "2026-11-26T11:58:00Z", 604: "2026-11-26T11:57:00Z"}
+    if late_stamp:
+        stamps[607] = late_stamp
+    expected = sorted([str(i), s] for i, s in stamps.items() if s >= window_from)
+    assert summary.window_keys == expected
+    assert summary.rejected == 2  # the bad cost, and the item without its key
