@@ -23,7 +23,8 @@ from treatment_jobs.state import format_ts, parse_ts
 from treatment_jobs.transform import check_items, split_checked
 
 ROWS_PER_FILE = 500_000
-# The stamps the watermark trusts; a malformed one (the transform rejects its item) is ignored.
+# The GSI stamps the watermark trusts: the source's form. An item with any other stamp is
+# still judged by the rules (which read metadata.modified_at), but moves no cursor.
 _STAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 
 
