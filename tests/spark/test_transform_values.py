@@ -160,7 +160,7 @@ def test_transform_stage_counts_and_keeps_the_latest_valid_version(
 @pytest.mark.parametrize(
     ("late_stamp", "cursor", "window_from"),
     [
-        (None, "2026-11-26T11:58:00Z", "2026-11-26T11:53:00Z"),
+        (None, "2026-11-26T11:59:00Z", "2026-11-26T11:54:00Z"),
         ("2026-11-26T12:03:00Z", "2026-11-26T12:00:00Z", "2026-11-26T11:55:00Z"),
     ],
     ids=["greatest-stamp", "capped-at-extraction-start"],
@@ -180,7 +180,8 @@ def test_transform_stage_records_the_watermark_range(
         modified_item(601, "2026-11-26T11:50:00Z"),
         modified_item(602, "2026-11-26T11:55:00Z"),
         modified_item(603, "2026-11-26T11:58:00Z"),
-        modified_item(604, "2026-11-26T11:57:00Z", treatment__cost=S("not a number")),
+        # Rejected, and the greatest stamp read: the cursor moves past it all the same.
+        modified_item(604, "2026-11-26T11:59:00Z", treatment__cost=S("not a number")),
         keyless,
         # Not a well-formed stamp: neither the cursor nor a window key, whatever it sorts as.
         {**modified_item(606, "2026-11-26T11:54:00Z"), "gsi_modified_at": S("2026-11-26T13:00")},
@@ -193,7 +194,7 @@ def test_transform_stage_records_the_watermark_range(
 
     assert summary.cursor_to == cursor
     stamps = {601: "2026-11-26T11:50:00Z", 602: "2026-11-26T11:55:00Z"}
-    stamps |= {603: "2026-11-26T11:58:00Z", 604: "2026-11-26T11:57:00Z"}
+    stamps |= {603: "2026-11-26T11:58:00Z", 604: "2026-11-26T11:59:00Z"}
     if late_stamp:
         stamps[607] = late_stamp
     expected = sorted([str(i), s] for i, s in stamps.items() if s >= window_from)
