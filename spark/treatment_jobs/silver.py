@@ -104,9 +104,10 @@ def run_transform(
         result.rejected.coalesce(max(1, math.ceil(rejected / ROWS_PER_FILE))).write.mode(
             "overwrite"
         ).parquet(silver_path(cfg, batch_id, "rejected"))
-        cursor_to, window_keys = _watermark_range(items, greatest, extracted, cfg.overlap_seconds)
     finally:
         checked.unpersist()
+    # After the unpersist: the window pass reads bronze, not the cached checked rows.
+    cursor_to, window_keys = _watermark_range(items, greatest, extracted, cfg.overlap_seconds)
     summary = TransformSummary(
         batch_id=batch_id,
         source_batch=bronze_batch if batch_id != bronze_batch else None,
