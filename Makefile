@@ -73,7 +73,7 @@ deploy-local: up ## deploy Lambdas, state machine, notification, dashboards, ala
 	$(CLI) deploy-local
 
 spark-class-archive: $(STAMP) ## the local Spark JVM's class archive (once, ≈ 1 min; ≈ 5 s off every Spark start)
-	$(BIN)/python -m treatment_jobs.class_archive || echo "no Spark class archive: sessions start without it"
+	$(BIN)/python -m healthetl.spark_local.class_archive || echo "no Spark class archive: sessions start without it"
 
 demo: setup spark-class-archive ## the main job: estate, migrate, seed, first half, event-driven load, summary + HTML report
 	$(CLI) demo --n $(N)
@@ -117,4 +117,4 @@ lambda-zips: $(STAMP) ## build the Lambda zips for AWS (vendored dependencies) i
 	$(CLI) build-lambda-zips
 
 clean: down ## stop the estate and delete its state, build outputs and caches
-	rm -rf .estate build reports bench-results .pytest_cache .ruff_cache spark-warehouse
+	rm -rf .runtime build reports bench-results .pytest_cache .ruff_cache spark-warehouse

@@ -2,7 +2,7 @@
 # Installs what the local estate needs beyond the virtualenv, only when it is missing:
 #   - PostgreSQL server binaries (Debian's postgresql package) as the Redshift stand-in, and
 #     pgbouncer so the redshift_connector path can be exercised against it;
-#   - dynalite (npm) as the DynamoDB endpoint, into estate/node/node_modules.
+#   - dynalite (npm) as the DynamoDB endpoint, into scripts/node/node_modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO systemctl disable --now pgbouncer >/dev/null 2>&1 || true
 fi
 
-if [ -f estate/node/package.json ] && [ ! -d estate/node/node_modules/dynalite ]; then
+if [ -f scripts/node/package.json ] && [ ! -d scripts/node/node_modules/dynalite ]; then
   if ! command -v npm >/dev/null 2>&1; then
     echo "installing Node.js and npm (apt)…"
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -27,9 +27,9 @@ if [ -f estate/node/package.json ] && [ ! -d estate/node/node_modules/dynalite ]
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
   fi
   echo "installing dynalite (npm)…"
-  if [ -f estate/node/package-lock.json ]; then
-    npm ci --prefix estate/node --no-audit --no-fund --loglevel=error
+  if [ -f scripts/node/package-lock.json ]; then
+    npm ci --prefix scripts/node --no-audit --no-fund --loglevel=error
   else
-    npm install --prefix estate/node --no-audit --no-fund --loglevel=error
+    npm install --prefix scripts/node --no-audit --no-fund --loglevel=error
   fi
 fi

@@ -71,7 +71,7 @@ def namespace(values: dict[str, str]) -> argparse.Namespace:
         retransform=values.get("retransform") or None,
         batch_id=values.get("batch_id") or None,
         env=None,
-        estate_file=None,
+        facts_file=None,
         table=values.get("table"),
         index=values.get("index"),
         silver_bucket=values.get("silver_bucket"),

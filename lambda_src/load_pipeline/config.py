@@ -1,6 +1,6 @@
 """Each function's configuration, validated from its environment variables before any work.
 
-The deployer (local) and Terraform (AWS) set these from ``estate/estate.json``. A missing or
+The deployer (local) and Terraform (AWS) set these from ``facts/resources.json``. A missing or
 malformed variable fails the invocation at once with a clear validation error.
 """
 

@@ -21,7 +21,7 @@ def batch_id_of_execution(execution_name: str) -> str:
 
 
 class StepInput(BaseModel):
-    """What copy / gold / analytics / gate receive (see estate/load_state_machine.asl.json)."""
+    """What copy / gold / analytics / gate receive (see facts/load_state_machine.asl.json)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 

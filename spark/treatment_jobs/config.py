@@ -1,6 +1,6 @@
 """Job configuration: one dataclass, passed as an argument to every stage (no module globals).
 
-Built from ``estate/estate.json`` plus the environment name (``HCA_ENV``, default ``local``)
+Built from ``facts/resources.json`` plus the environment name (``HCA_ENV``, default ``local``)
 when the repository is at hand, or entirely from arguments on a cluster (Glue, Databricks).
 """
 
@@ -41,20 +41,21 @@ class JobConfig:
         return f"{self.batches_prefix}{batch_id}/"
 
 
-def estate_dir() -> Path:
-    return Path(os.environ.get("HCA_ESTATE_DIR", REPO_ROOT / ".estate"))
+def runtime_dir() -> Path:
+    return Path(os.environ.get("HCA_RUNTIME_DIR", REPO_ROOT / ".runtime"))
 
 
-def from_estate(
-    estate_file: Path | None = None, env: str | None = None, lake_dir: Path | None = None
+def from_facts(
+    facts_file: Path | None = None, env: str | None = None, lake_dir: Path | None = None
 ) -> JobConfig:
-    """Names ``<project>-<env>-<name>`` from estate.json; the lake under ``.estate/lake/<env>``."""
-    facts = json.loads((estate_file or REPO_ROOT / "estate" / "estate.json").read_text())
+    """Names ``<project>-<env>-<name>`` from resources.json; the lake under
+    ``.runtime/lake/<env>``."""
+    facts = json.loads((facts_file or REPO_ROOT / "facts" / "resources.json").read_text())
     env = env or os.environ.get("HCA_ENV", "local")
     prefix = f"{facts['project']}-{env}-"
     table = facts["source_table"]
     layout = facts["silver_layout"]
-    lake = lake_dir or estate_dir() / "lake" / env
+    lake = lake_dir or runtime_dir() / "lake" / env
     return JobConfig(
         table_name=prefix + table["name"],
         index_name=table["modified_index"]["name"],

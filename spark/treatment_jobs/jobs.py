@@ -14,8 +14,8 @@ from pyspark.sql import SparkSession
 from treatment_jobs.config import JobConfig
 from treatment_jobs.extract import ExtractSummary, bronze_batches, extract
 from treatment_jobs.publish import PublishResult, publish
-from treatment_jobs.silver import TransformSummary, read_transform_summary, run_transform
 from treatment_jobs.state import extract_lock, new_batch_id, read_watermark
+from treatment_jobs.transform_stage import TransformSummary, read_transform_summary, run_transform
 
 
 @dataclass

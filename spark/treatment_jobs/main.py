@@ -7,7 +7,7 @@ Locally, point Spark's Python at the virtualenv (it has boto3 and this package):
 ``PYSPARK_PYTHON=.venv/bin/python .venv/bin/spark-submit --master 'local[2]' …``.
 
 Without ``--table``/``--silver-bucket``/``--bronze-root``/``--silver-root`` the names come from
-``estate/estate.json`` and ``HCA_ENV`` (default ``local``); on a cluster pass them all.
+``facts/resources.json`` and ``HCA_ENV`` (default ``local``); on a cluster pass them all.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from treatment_jobs.config import JobConfig, from_estate
+from treatment_jobs.config import JobConfig, from_facts
 from treatment_jobs.extract import ExtractSummary
 from treatment_jobs.jobs import (
     FirstHalfResult,
@@ -30,8 +30,8 @@ from treatment_jobs.jobs import (
     run_retransform,
 )
 from treatment_jobs.publish import PublishResult
-from treatment_jobs.silver import TransformSummary, run_transform
 from treatment_jobs.state import ExtractLockedError, extract_lock
+from treatment_jobs.transform_stage import TransformSummary, run_transform
 
 STAGES = ("extract", "transform", "publish", "run")
 
@@ -49,7 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser, default_master: str | None) -
         "--batch-id", help="transform/publish: the batch (default: the latest bronze batch)"
     )
     parser.add_argument("--env", help="estate environment (default: $HCA_ENV or local)")
-    parser.add_argument("--estate-file", type=Path, help="estate.json (default: the repository's)")
+    parser.add_argument(
+        "--facts-file", type=Path, help="facts/resources.json (default: the repository's)"
+    )
     parser.add_argument("--table", help="DynamoDB source table name")
     parser.add_argument("--index", help="GSI by modification day")
     parser.add_argument("--silver-bucket", help="silver bucket name")
@@ -82,7 +84,7 @@ def config_from_args(args: argparse.Namespace) -> JobConfig:
             args.silver_root,
         )
     else:
-        base = from_estate(args.estate_file, args.env)
+        base = from_facts(args.facts_file, args.env)
     return base.with_overrides(
         table_name=args.table,
         index_name=args.index,
@@ -181,7 +183,13 @@ def execute(args: argparse.Namespace, stage: str, console: Any = None) -> int:
     times = StageTimes()
     with console.status(f"spark {stage}: starting Spark ({args.master or 'cluster'})…"):
         spark = (
-            build_session(f"treatment_jobs-{stage}", args.master) if stage != "publish" else None
+            build_session(
+                f"treatment_jobs-{stage}",
+                args.master,
+                driver_java_options=getattr(args, "driver_java_options", None),
+            )
+            if stage != "publish"
+            else None
         )
     result = FirstHalfResult(None, None, None, times)
     with console.status(f"spark {stage}: running…"):

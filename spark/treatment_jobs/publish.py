@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 
 from treatment_jobs import storage
 from treatment_jobs.config import JobConfig
-from treatment_jobs.silver import TransformSummary, silver_path
 from treatment_jobs.state import format_ts, next_watermark, read_watermark, write_watermark
+from treatment_jobs.transform_stage import TransformSummary, silver_path
 
 
 @dataclass(frozen=True)

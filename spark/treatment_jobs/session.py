@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from pyspark.sql import SparkSession
-
-from treatment_jobs import class_archive
 
 # Settings every run needs, local or cluster: UTC everywhere, microsecond Parquet timestamps,
 # no _SUCCESS marker among the published part files, Arrow for mapInArrow.
@@ -39,12 +36,12 @@ def build_session(
     app_name: str = "treatment_jobs",
     master: str | None = None,
     *,
-    dump_class_archive: Path | None = None,
+    driver_java_options: str | None = None,
 ) -> SparkSession:
     """``master`` like ``local[2]`` starts a local session; None reuses the cluster's
-    (spark-submit, Glue, Databricks) and only adds the job settings. A local session maps the
-    class archive when there is one (``class_archive``); ``dump_class_archive`` writes one
-    at the JVM's exit instead."""
+    (spark-submit, Glue, Databricks) and only adds the job settings. ``driver_java_options``
+    are added to a local session's driver JVM (the local tools pass the class archive's,
+    ``healthetl.spark_local.class_archive``)."""
     builder = SparkSession.builder.appName(app_name)
     conf = dict(JOB_CONF)
     if master is not None:
@@ -54,14 +51,9 @@ def build_session(
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
             conf.update(LOCAL_CONF)
-            archive = (
-                f"-XX:ArchiveClassesAtExit={dump_class_archive}"
-                if dump_class_archive
-                else class_archive.java_option()
-            )
-            if archive:
+            if driver_java_options:
                 key = "spark.driver.extraJavaOptions"
-                conf[key] = f"{conf[key]} {archive}"
+                conf[key] = f"{conf[key]} {driver_java_options}"
     for key, value in conf.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()

@@ -16,29 +16,40 @@ AREAS: tuple[str, ...] = (
     "healthetl.migrate",
     "healthetl.sql_lint",
     "healthetl.source.cli",
-    "treatment_jobs.cli",
-    "healthetl.pipeline_cli",
+    "healthetl.spark_local.cli",
+    "healthetl.pipeline.cli",
     "healthetl.bench.cli",
 )
+
+
+class BrokenInstallError(RuntimeError):
+    """A command area's package is missing or fails to import."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthetl", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module_name in AREAS:
+        # Every area is part of the product: one that fails to import fails the CLI, loudly,
+        # rather than leaving its commands silently missing from --help.
         try:
             module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # An area not built yet is simply absent from the CLI; a broken import is not hidden.
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue
-            raise
+        except ImportError as exc:
+            raise BrokenInstallError(
+                f"healthetl: the command area {module_name} cannot be imported ({exc});"
+                " the installation is incomplete: run `make setup`"
+            ) from exc
         module.register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()
+    except BrokenInstallError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 
 

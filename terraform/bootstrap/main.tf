@@ -21,7 +21,7 @@ provider "aws" {
 data "aws_caller_identity" "current" {}
 
 locals {
-  project = jsondecode(file("${path.root}/../../estate/estate.json")).project
+  project = jsondecode(file("${path.root}/../../facts/resources.json")).project
 }
 
 resource "aws_kms_key" "state" {

@@ -55,9 +55,9 @@ class Deployment:
         return self.function_arns[key].rsplit(":", 1)[1]
 
     def job_config(self, **overrides: Any) -> Any:
-        from treatment_jobs.config import from_estate
+        from treatment_jobs.config import from_facts
 
-        return from_estate(env=self.env).with_overrides(**overrides)
+        return from_facts(env=self.env).with_overrides(**overrides)
 
 
 def free_port() -> int:

@@ -71,9 +71,9 @@ def source(deployed_pipeline: Any) -> Source:
 
 @pytest.fixture(scope="module")
 def job_config(deployed_pipeline: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from treatment_jobs.config import from_estate
+    from treatment_jobs.config import from_facts
 
-    return from_estate(env=deployed_pipeline.env, lake_dir=tmp_path_factory.mktemp("lake"))
+    return from_facts(env=deployed_pipeline.env, lake_dir=tmp_path_factory.mktemp("lake"))
 
 
 def publish_batch(spark: Any, job_config: Any, machine_arn: str) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""deploy_estate builds the whole estate from estate.json-shaped facts, and can run twice."""
+"""deploy_estate builds the whole estate from resources.json-shaped facts, and can run twice."""
 
 from __future__ import annotations
 

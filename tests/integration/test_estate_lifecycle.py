@@ -55,20 +55,20 @@ def _processes_mentioning(text: str) -> list[int]:
 
 
 @pytest.fixture
-def private_estate_dir() -> Iterator[Path]:
+def private_runtime_dir() -> Iterator[Path]:
     # Not under pytest's 0700 tmp folder: PostgreSQL runs as `nobody` and must reach its data.
-    estate_dir = Path(tempfile.mkdtemp(prefix="hca-private-estate-"))
-    estate_dir.chmod(0o755)
-    yield estate_dir
-    shutil.rmtree(estate_dir, ignore_errors=True)
+    runtime_dir = Path(tempfile.mkdtemp(prefix="hca-private-estate-"))
+    runtime_dir.chmod(0o755)
+    yield runtime_dir
+    shutil.rmtree(runtime_dir, ignore_errors=True)
 
 
-def test_up_twice_status_down_leaves_no_process(private_estate_dir: Path) -> None:
-    estate_dir = private_estate_dir
+def test_up_twice_status_down_leaves_no_process(private_runtime_dir: Path) -> None:
+    runtime_dir = private_runtime_dir
     aws_port, dynamodb_port, pg_port = _free_ports(3)
     env = {
         **os.environ,
-        "HCA_ESTATE_DIR": str(estate_dir),
+        "HCA_RUNTIME_DIR": str(runtime_dir),
         "HCA_AWS_PORT": str(aws_port),
         "HCA_DYNAMODB_PORT": str(dynamodb_port),
         "HCA_PG_PORT": str(pg_port),
@@ -89,7 +89,7 @@ def test_up_twice_status_down_leaves_no_process(private_estate_dir: Path) -> Non
         assert len(tree) >= 3
 
         # A crash leaves a pid file naming a process that is not ours: handled as stale.
-        pid_file = estate_dir / "run" / "aws.pid"
+        pid_file = runtime_dir / "run" / "aws.pid"
         saved = pid_file.read_text()
         record = json.loads(saved)
         pid_file.write_text(json.dumps({**record, "pid": os.getpid()}))
@@ -102,7 +102,7 @@ def test_up_twice_status_down_leaves_no_process(private_estate_dir: Path) -> Non
         assert down.returncode == 0, down.stdout + down.stderr
         assert "stopped aws, dynamodb, postgres" in down.stdout
         assert wait_for(lambda: not [pid for pid in tree if processes.running(pid)], timeout=5)
-        assert wait_for(lambda: not _processes_mentioning(str(estate_dir)), timeout=5)
+        assert wait_for(lambda: not _processes_mentioning(str(runtime_dir)), timeout=5)
         report = json.loads(_cli(env, "status", "--json").stdout)
         assert not any(c["running"] for c in report["components"])
     finally:

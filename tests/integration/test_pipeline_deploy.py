@@ -1,4 +1,4 @@
-"""deploy-local puts every piece of the load pipeline on the estate, from estate.json, and
+"""deploy-local puts every piece of the load pipeline on the estate, from resources.json, and
 running it again changes nothing but updates in place."""
 
 from __future__ import annotations

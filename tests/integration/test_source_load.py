@@ -48,7 +48,7 @@ def test_table_follows_the_estate_facts(source_table):
 def test_seed_is_idempotent_and_writes_exactly_the_generated_items(
     source_table, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("HCA_ESTATE_DIR", str(tmp_path))
+    monkeypatch.setenv("HCA_RUNTIME_DIR", str(tmp_path))
     expected = {int(i["treatment_id"]["N"]): i for i in generator.iter_items(42, N)}
     _seed(source_table)
     _seed(source_table, "--workers", "2")
@@ -80,7 +80,7 @@ def test_items_are_found_through_the_modified_day_index(seeded_source):
 
 
 def test_changes_touch_exactly_the_planned_items(source_table, tmp_path, monkeypatch):
-    monkeypatch.setenv("HCA_ESTATE_DIR", str(tmp_path))
+    monkeypatch.setenv("HCA_RUNTIME_DIR", str(tmp_path))
     _seed(source_table)
     before = _by_id(scan_all(source_table))
     argv = ["source", "changes", "--table", source_table, "--at", AT, "--no-progress"]

@@ -125,7 +125,7 @@ def modified_item(treatment_id: int, modified_at: str, **overrides: Any) -> dict
 
 
 def create_source_table(client: Any, table: str) -> None:
-    """The source table as estate.json describes it (key + the by_modified_day GSI)."""
+    """The source table as resources.json describes it (key + the by_modified_day GSI)."""
     client.create_table(
         TableName=table,
         BillingMode="PAY_PER_REQUEST",

@@ -11,11 +11,11 @@ from pathlib import Path
 import boto3
 import pyarrow.parquet as pq
 import pytest
-from treatment_jobs.config import JobConfig, from_estate
+from treatment_jobs.config import JobConfig, from_facts
 from treatment_jobs.jobs import run_extract, run_first_half
 from treatment_jobs.publish import upload_data_files, write_manifests
-from treatment_jobs.silver import run_transform
 from treatment_jobs.state import ExtractLockedError, extract_lock, read_watermark
+from treatment_jobs.transform_stage import run_transform
 
 from spark.items import N, S, modified_item, put_items
 
@@ -44,7 +44,7 @@ def source(estate, unique_name, tmp_path_factory):
     ensure_table(table)
     boto3.client("s3").create_bucket(Bucket=bucket)
     lake: Path = tmp_path_factory.mktemp("lake")
-    base = from_estate()
+    base = from_facts()
     cfg = JobConfig(
         table_name=table,
         index_name=base.index_name,

@@ -14,8 +14,8 @@ from treatment_jobs.config import JobConfig
 from treatment_jobs.extract import ExtractSummary, bronze_path, summary_path
 from treatment_jobs.rules import RAW_ITEM_LIMIT_BYTES, TRUNCATION_MARK, cut_raw_item
 from treatment_jobs.schema import BRONZE_SCHEMA, REJECTED_SCHEMA, SILVER_COLUMNS, SILVER_SCHEMA
-from treatment_jobs.silver import run_transform, silver_path
 from treatment_jobs.transform import transform
+from treatment_jobs.transform_stage import run_transform, silver_path
 
 from spark.items import N, S, bronze_rows, modified_item, ongoing_item, valid_item
 

@@ -1,4 +1,4 @@
-"""Fixtures of the terraform checks: the parsed terraform/ tree and the estate facts."""
+"""Fixtures of the terraform checks: the parsed terraform/ tree and the facts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tf_model import ESTATE_DIR, TERRAFORM, TfDir, load_dirs
+from tf_model import FACTS_DIR, TERRAFORM, TfDir, load_dirs
 
 
 @pytest.fixture(scope="session")
@@ -24,5 +24,5 @@ def tf_module(tf_dirs: dict[Path, TfDir]):
 
 
 @pytest.fixture(scope="session")
-def estate() -> dict[str, Any]:
-    return json.loads((ESTATE_DIR / "estate.json").read_text())
+def facts() -> dict[str, Any]:
+    return json.loads((FACTS_DIR / "resources.json").read_text())

@@ -1,4 +1,4 @@
-"""Dashboards and alarms are estate facts (estate/observability/): templates that Terraform
+"""Dashboards and alarms are facts (facts/observability/): templates that Terraform
 renders with templatefile() and the local deployer with string.Template. Both must see the same
 placeholders, valid JSON, the contract's metrics, and alarms CloudWatch accepts."""
 
@@ -13,11 +13,11 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
-from tf_model import ESTATE_DIR
+from tf_model import FACTS_DIR
 
 pytestmark = pytest.mark.terraform
 
-OBSERVABILITY = ESTATE_DIR / "observability"
+OBSERVABILITY = FACTS_DIR / "observability"
 DASHBOARDS = sorted((OBSERVABILITY / "dashboards").glob("*.json"))
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 CONTRACT_METRICS = {
@@ -40,13 +40,13 @@ SAMPLE_NUMBERS = {
 
 
 @pytest.fixture(scope="module")
-def template_values(tf_module, estate: dict[str, Any]) -> dict[str, str]:
+def template_values(tf_module, facts: dict[str, Any]) -> dict[str, str]:
     """The names Terraform passes to templatefile(), with sample values."""
     names = set(tf_module("modules/observability").locals["template_values"])
     values = {name: f"sample-{name}" for name in names}
     values.update({k: str(v) for k, v in SAMPLE_NUMBERS.items() if k in names})
-    values["metrics_namespace"] = estate["metrics_namespace"]
-    values["metrics_service"] = estate["functions_environment"]["POWERTOOLS_SERVICE_NAME"]["value"]
+    values["metrics_namespace"] = facts["metrics_namespace"]
+    values["metrics_service"] = facts["functions_environment"]["POWERTOOLS_SERVICE_NAME"]["value"]
     return values
 
 
@@ -103,10 +103,10 @@ def test_component_detail_covers_lambda_glue_and_redshift(template_values) -> No
         assert needle in text, needle
 
 
-def test_alarms_are_valid_put_metric_alarm_calls(template_values, estate) -> None:
+def test_alarms_are_valid_put_metric_alarm_calls(template_values, facts) -> None:
     model = botocore.session.get_session().get_service_model("cloudwatch")
     shape = model.operation_model("PutMetricAlarm").input_shape
-    alarms = rendered_alarms(template_values, list(estate["functions"]))
+    alarms = rendered_alarms(template_values, list(facts["functions"]))
     for alarm in alarms:
         params = {k: v for k, v in alarm.items() if not k.startswith("x_")}
         params["AlarmActions"] = ["arn:aws:sns:us-east-1:123456789012:hca-dev-alerts"]
@@ -116,21 +116,21 @@ def test_alarms_are_valid_put_metric_alarm_calls(template_values, estate) -> Non
     assert len(names) == len(set(names)), "alarm names repeat"
 
 
-def test_required_alarms_exist(template_values, estate) -> None:
-    alarms = rendered_alarms(template_values, list(estate["functions"]))
+def test_required_alarms_exist(template_values, facts) -> None:
+    alarms = rendered_alarms(template_values, list(facts["functions"]))
     metrics = {a.get("MetricName") for a in alarms}
     assert {"ExecutionsFailed", "ExecutionsTimedOut", "BatchSucceeded", "ComputeSeconds"} <= metrics
     errors = [a for a in alarms if a.get("MetricName") == "Errors"]
-    assert len(errors) == len(estate["functions"]), "one Lambda errors alarm per function"
+    assert len(errors) == len(facts["functions"]), "one Lambda errors alarm per function"
     ratio = [a for a in alarms if "Metrics" in a]
     assert ratio and any("RowsRejected" in json.dumps(a) for a in ratio), "reject ratio alarm"
     quiet = next(a for a in alarms if a.get("MetricName") == "BatchSucceeded")
     assert quiet["TreatMissingData"] == "breaching", "silence must alarm"
 
 
-def test_pipeline_metric_alarms_use_only_service_and_step(template_values, estate) -> None:
-    namespace = estate["metrics_namespace"]
-    for alarm in rendered_alarms(template_values, list(estate["functions"])):
+def test_pipeline_metric_alarms_use_only_service_and_step(template_values, facts) -> None:
+    namespace = facts["metrics_namespace"]
+    for alarm in rendered_alarms(template_values, list(facts["functions"])):
         metrics = [alarm] + [
             q["MetricStat"]["Metric"] for q in alarm.get("Metrics", []) if "MetricStat" in q
         ]
@@ -140,10 +140,10 @@ def test_pipeline_metric_alarms_use_only_service_and_step(template_values, estat
                 assert {d["Name"] for d in metric["Dimensions"]} == {"service", "step"}
 
 
-def test_terraform_maps_every_alarm_field(tf_module, template_values, estate) -> None:
+def test_terraform_maps_every_alarm_field(tf_module, template_values, facts) -> None:
     """Nothing written in alarms.json is silently dropped by the Terraform mapping."""
     mapping = json.dumps(tf_module("modules/observability").locals["alarms"])
-    for alarm in rendered_alarms(template_values, list(estate["functions"])):
+    for alarm in rendered_alarms(template_values, list(facts["functions"])):
         for key in alarm:
             if not key.startswith("x_"):
                 assert f"alarm.{key}" in mapping, f"Terraform ignores {key}"

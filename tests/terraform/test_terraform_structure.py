@@ -137,7 +137,7 @@ def test_envs_hold_no_resources_and_use_a_locked_s3_backend(tf_module) -> None:
     for env in ENVS:
         root = tf_module(env)
         assert not root.resources and not root.data, f"{env} declares its own resources"
-        assert list(root.modules) == ["estate"], f"{env} should only call modules/estate"
+        assert list(root.modules) == ["stack"], f"{env} should only call modules/stack"
         backends = [b for _, blk in root.blocks("terraform") for b in blk.get("backend", [])]
         assert len(backends) == 1 and '"s3"' in backends[0], backends
         s3 = backends[0]['"s3"']

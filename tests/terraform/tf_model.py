@@ -14,7 +14,7 @@ import hcl2
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "terraform"
-ESTATE_DIR = REPO / "estate"
+FACTS_DIR = REPO / "facts"
 
 # var.x / local.x / module.x.y as they appear inside ${...} expressions.
 VAR_REF = re.compile(r"(?<![\w.])var\.([A-Za-z_][\w-]*)")

@@ -11,7 +11,7 @@ import pytest
 
 from healthetl.bench import report
 from healthetl.bench.memory import MemorySampler, ProcStat, descendants, process_table
-from healthetl.bench.steps_of_others import STAGE_LINE
+from healthetl.bench.stage_runs import STAGE_LINE
 from healthetl.bench.targets import evaluate
 
 pytestmark = pytest.mark.unit

@@ -14,7 +14,7 @@ def test_reachable_checkout_keeps_its_data_dir(tmp_path: Path) -> None:
     open_folder = Path("/var/tmp") / f"hca-test-open-{os.getpid()}"
     open_folder.mkdir(mode=0o755, exist_ok=True)
     try:
-        data_dir = open_folder / ".estate" / "postgres"
+        data_dir = open_folder / ".runtime" / "postgres"
         assert postgres.cluster_dir(data_dir) == data_dir
     finally:
         open_folder.rmdir()
@@ -24,7 +24,7 @@ def test_reachable_checkout_keeps_its_data_dir(tmp_path: Path) -> None:
 def test_private_checkout_moves_cluster_to_a_root_owned_folder(tmp_path: Path) -> None:
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
-    data_dir = private / ".estate" / "postgres"
+    data_dir = private / ".runtime" / "postgres"
 
     relocated = postgres.cluster_dir(data_dir)
 

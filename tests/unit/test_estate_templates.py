@@ -50,7 +50,7 @@ def test_text_without_placeholders_is_unchanged() -> None:
 
 
 def test_the_project_state_machine_template_renders_to_json() -> None:
-    facts = json.loads((REPO / "estate" / "estate.json").read_text())
+    facts = json.loads((REPO / "facts" / "resources.json").read_text())
     template = REPO / facts["state_machine"]["definition_template"]
     if not template.exists():
         pytest.skip("the load state machine template is not written yet")

@@ -1,4 +1,4 @@
-"""The one ASL template: placeholders as estate.json declares them, timeouts, Retry, Catch."""
+"""The one ASL template: placeholders as resources.json declares them, timeouts, Retry, Catch."""
 
 from __future__ import annotations
 

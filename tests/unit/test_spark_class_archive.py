@@ -1,4 +1,4 @@
-"""Which local Spark JVMs map the class archive (treatment_jobs.class_archive): only when the
+"""Which local Spark JVMs map the class archive (healthetl.spark_local.class_archive): only when the
 file exists, so a machine without one starts sessions exactly as before."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from treatment_jobs import class_archive
+
+from healthetl.spark_local import class_archive
 
 pytestmark = pytest.mark.unit
 

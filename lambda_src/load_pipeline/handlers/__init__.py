@@ -1,1 +1,1 @@
-"""One module per Lambda function; each exposes ``handler`` (named in estate/estate.json)."""
+"""One module per Lambda function; each exposes ``handler`` (named in facts/resources.json)."""

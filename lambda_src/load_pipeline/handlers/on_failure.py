@@ -64,7 +64,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = FailureInput.model_validate(event)
     error, cause = failure_summary(request)
     logger.append_keys(execution_name=request.execution_name, failed_step=request.failed_step)
-    # Dimension = this function (estate/observability/metrics.json); the failed step is metadata.
+    # Dimension = this function (facts/observability/metrics.json); the failed step is metadata.
     metrics.add_dimension(name="step", value="on_failure")
     metrics.add_metadata(key="failed_step", value=request.failed_step)
     metrics.add_metadata(key="batch_id", value=request.batch_id)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import boto3
 import psycopg
 
-from healthetl.bench.steps_of_others import BenchEnv, environ_for
+from healthetl.bench.stage_runs import BenchEnv, environ_for
 from healthetl.estate import manager
 from healthetl.estate.client import client_environment
 from healthetl.estate.config import EstateConfig
@@ -65,7 +65,7 @@ def remove_environment(env: BenchEnv, extra_dsns: tuple[str, ...] = ()) -> None:
     lake folders of its batches, its databases. Lambdas and the state machine are small and
     stay on the AWS endpoint until it stops."""
     # The Spark jobs keep bronze and silver work files under <estate>/lake/<env>.
-    shutil.rmtree(EstateConfig.from_env().estate_dir / "lake" / env.name, ignore_errors=True)
+    shutil.rmtree(EstateConfig.from_env().runtime_dir / "lake" / env.name, ignore_errors=True)
     dynamodb = boto3.client("dynamodb")
     with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
         dynamodb.delete_table(TableName=env.table_name)

@@ -31,7 +31,7 @@ from healthetl.bench.environment import (
     start_estate,
 )
 from healthetl.bench.memory import MemorySampler
-from healthetl.bench.steps_of_others import (
+from healthetl.bench.stage_runs import (
     BenchEnv,
     SparkRun,
     batch_ids,

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from healthetl.bench.environment import create_database, drop_database, with_database
-from healthetl.bench.steps_of_others import BenchEnv, healthetl
+from healthetl.bench.stage_runs import BenchEnv, healthetl
 
 
 def port_of(dsn: str) -> int:

@@ -1,5 +1,5 @@
 """The local estate: an AWS endpoint that runs our Lambdas and state machines, DynamoDB and the
-PostgreSQL warehouse stand-in, all on 127.0.0.1 with state under ``.estate/``.
+PostgreSQL warehouse stand-in, all on 127.0.0.1 with state under ``.runtime/``.
 
 Python API (tests and other areas use these; the CLI is ``healthetl estate up|down|status``)::
 
@@ -14,7 +14,7 @@ Python API (tests and other areas use these; the CLI is ``healthetl estate up|do
 
 Components: ``aws`` (moto 5.2.5 server with the hooks of :mod:`healthetl.estate.moto_hooks`,
 port ``HCA_AWS_PORT``=4566), ``dynamodb`` (dynalite 4.0.0 on LevelDB, ``HCA_DYNAMODB_PORT``=4569),
-``postgres`` (:mod:`healthetl.estate.postgres`, ``HCA_PG_PORT``=5439). ``HCA_ESTATE_DIR``
+``postgres`` (:mod:`healthetl.estate.postgres`, ``HCA_PG_PORT``=5439). ``HCA_RUNTIME_DIR``
 moves the state folder, so a second estate can run beside the first on other ports.
 Deploying resources onto it: :mod:`healthetl.estate.deploy`.
 """

@@ -35,7 +35,7 @@ def _up(args: argparse.Namespace) -> int:
         print(f"estate up failed: {exc}")
         return 1
     started = ", ".join(endpoints.started) or "nothing (all running)"
-    print(f"estate up: started {started} in {time.monotonic() - began:.1f}s ({config.estate_dir})")
+    print(f"estate up: started {started} in {time.monotonic() - began:.1f}s ({config.runtime_dir})")
     _print_status(config)
     return 0
 

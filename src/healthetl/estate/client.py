@@ -1,13 +1,22 @@
-"""The standard AWS environment variables that point boto3 clients at an estate."""
+"""Where a running estate answers, and the standard AWS environment variables that point boto3
+clients at it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
-from healthetl.estate.config import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from healthetl.estate.config import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, REGION
 
-if TYPE_CHECKING:
-    from healthetl.estate.manager import EstateEndpoints
+
+@dataclass(frozen=True)
+class EstateEndpoints:
+    """Where the running estate answers; ``started`` names what this call started."""
+
+    aws: str
+    dynamodb: str
+    warehouse_dsn: str
+    region: str = REGION
+    started: tuple[str, ...] = field(default=())
 
 
 def client_environment(endpoints: EstateEndpoints) -> dict[str, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from healthetl.estate.config import HOST, EstateConfig, repo_root
 
-DYNALITE_CLI = Path("estate/node/node_modules/dynalite/cli.js")
+DYNALITE_CLI = Path("scripts/node/node_modules/dynalite/cli.js")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Where the local estate lives and which ports it uses (all overridable by environment).
 
-``HCA_ESTATE_DIR`` (default ``<repo>/.estate``), ``HCA_AWS_PORT`` (4566), ``HCA_DYNAMODB_PORT``
+``HCA_RUNTIME_DIR`` (default ``<repo>/.runtime``), ``HCA_AWS_PORT`` (4566), ``HCA_DYNAMODB_PORT``
 (4569), ``HCA_PG_PORT`` (5439). Every server binds to 127.0.0.1 only.
 """
 
@@ -38,17 +38,17 @@ def _port(name: str, default: int) -> int:
 class EstateConfig:
     """Folder and ports of one estate. Two estates with different dirs and ports can coexist."""
 
-    estate_dir: Path
+    runtime_dir: Path
     aws_port: int
     dynamodb_port: int
     pg_port: int
 
     @classmethod
     def from_env(cls) -> EstateConfig:
-        raw_dir = os.environ.get("HCA_ESTATE_DIR")
-        estate_dir = Path(raw_dir) if raw_dir else repo_root() / ".estate"
+        raw_dir = os.environ.get("HCA_RUNTIME_DIR")
+        runtime_dir = Path(raw_dir) if raw_dir else repo_root() / ".runtime"
         return cls(
-            estate_dir=estate_dir.resolve(),
+            runtime_dir=runtime_dir.resolve(),
             aws_port=_port("HCA_AWS_PORT", DEFAULT_AWS_PORT),
             dynamodb_port=_port("HCA_DYNAMODB_PORT", DEFAULT_DYNAMODB_PORT),
             pg_port=_port("HCA_PG_PORT", DEFAULT_PG_PORT),
@@ -57,7 +57,7 @@ class EstateConfig:
     @property
     def run_dir(self) -> Path:
         """Pid files and logs of the estate's processes."""
-        return self.estate_dir / "run"
+        return self.runtime_dir / "run"
 
     @property
     def aws_endpoint(self) -> str:
@@ -69,13 +69,13 @@ class EstateConfig:
 
     @property
     def dynamodb_data_dir(self) -> Path:
-        return self.estate_dir / "dynalite"
+        return self.runtime_dir / "dynalite"
 
     @property
     def pg_data_dir(self) -> Path:
-        return self.estate_dir / "postgres"
+        return self.runtime_dir / "postgres"
 
     @property
     def lambda_cache_dir(self) -> Path:
         """Unpacked Lambda zips, one folder per CodeSha256."""
-        return self.estate_dir / "lambda"
+        return self.runtime_dir / "lambda"

@@ -1,7 +1,7 @@
 """Deploy resources onto an AWS endpoint (the local estate, LocalStack or AWS), idempotently.
 
 Generic building blocks (each creates or updates one kind of resource with plain boto3 clients
-from the standard environment) and :func:`deploy_estate`, which deploys what ``estate.json``
+from the standard environment) and :func:`deploy_estate`, which deploys what ``resources.json``
 describes: the Lambda functions from ``lambda_src/`` packages, the state machine from its
 ``.asl.json`` template (``${name}`` placeholders, Terraform ``templatefile`` semantics), the
 buckets and the batch notification, the DynamoDB source table with its index, the alerts topic,
@@ -38,7 +38,7 @@ def resource_name(facts: Mapping[str, Any], env: str, name: str) -> str:
 
 
 def load_facts(path: Path | None = None) -> dict[str, Any]:
-    return json.loads((path or repo_root() / "estate" / "estate.json").read_text())
+    return json.loads((path or repo_root() / "facts" / "resources.json").read_text())
 
 
 # --- building blocks --------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def wait_for(predicate: Any, *, timeout: float, interval: float = 0.2) -> Any:
         time.sleep(interval)
 
 
-# --- the whole estate from estate.json --------------------------------------------------------
+# --- the whole estate from resources.json --------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def default_package_dirs() -> list[Path]:
 
 
 def resolve_reference(reference: Mapping[str, Any], context: Mapping[str, Any]) -> str:
-    """One estate.json environment reference (``{"bucket": "silver"}``, ...) to its value."""
+    """One resources.json environment reference (``{"bucket": "silver"}``, ...) to its value."""
     ((kind, key),) = reference.items()
     if kind == "value":
         return str(key)
@@ -299,12 +299,13 @@ def deploy_estate(
     dashboards: Mapping[str, Mapping[str, Any]] | None = None,
     alarms: Sequence[Mapping[str, Any]] | None = None,
 ) -> DeployedEstate:
-    """Deploy everything ``estate.json`` describes (create or update).
+    """Deploy everything ``resources.json`` describes (create or update).
 
     Each function's environment is ``functions_environment`` + its own ``environment`` (both
-    references resolved, see ``_environment_comment`` in estate.json), then ``common_environment``
-    and ``function_environment[<function key>]`` given here as literal values (e.g. the local
-    ``WAREHOUSE_DSN``). ``settings_override`` replaces settings (tests shorten retries).
+    references resolved, see ``_environment_comment`` in resources.json), then
+    ``common_environment`` and ``function_environment[<function key>]`` given here as literal
+    values (e.g. the local ``WAREHOUSE_DSN``). ``settings_override`` replaces settings (tests
+    shorten retries).
     """
     facts = facts or load_facts()
     settings = {**facts.get("settings", {}), **(settings_override or {})}

@@ -15,10 +15,11 @@ import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from healthetl.estate import postgres, processes
+from healthetl.estate.client import EstateEndpoints, client_environment
 from healthetl.estate.components import (
     Component,
     answers_http,
@@ -27,21 +28,10 @@ from healthetl.estate.components import (
     dynamodb_component,
     server_environment,
 )
-from healthetl.estate.config import REGION, EstateConfig
+from healthetl.estate.config import EstateConfig
 
 READY_TIMEOUT_SECONDS = {"aws": 90.0, "dynamodb": 30.0}
 COMPONENT_NAMES = ("aws", "dynamodb", "postgres")
-
-
-@dataclass(frozen=True)
-class EstateEndpoints:
-    """Where the running estate answers; ``started`` names what this call started."""
-
-    aws: str
-    dynamodb: str
-    warehouse_dsn: str
-    region: str = REGION
-    started: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -222,12 +212,10 @@ def _postmaster_pid(data_dir: Path) -> int | None:
 
 
 def status_dict(config: EstateConfig | None = None) -> dict[str, object]:
-    from healthetl.estate.client import client_environment
-
     config = config or EstateConfig.from_env()
     components = status(config)
     return {
-        "estate_dir": str(config.estate_dir),
+        "runtime_dir": str(config.runtime_dir),
         "components": [asdict(c) for c in components],
         "environment": client_environment(endpoints(config)),
         "warehouse_dsn": endpoints(config).warehouse_dsn,

@@ -1,7 +1,7 @@
 """The local PostgreSQL that stands in for Redshift: start it once, reuse it, stop it.
 
 Debian's server binaries (``/usr/lib/postgresql/<major>/bin``) run the cluster from a data
-directory under the estate (``.estate/postgres`` unless ``HCA_ESTATE_DIR`` moves the estate).
+directory under the estate (``.runtime/postgres`` unless ``HCA_RUNTIME_DIR`` moves the estate).
 As root, ``initdb`` and ``pg_ctl`` run as user ``nobody`` because PostgreSQL refuses root.
 The server listens on 127.0.0.1 only, with trust authentication for that address, a
 superuser ``hca`` and a database ``warehouse``; its unix socket lives inside the data
@@ -81,8 +81,8 @@ class PostgresInstance:
 
 
 def default_data_dir() -> Path:
-    estate_dir = Path(os.environ.get("HCA_ESTATE_DIR") or REPO_ROOT / ".estate")
-    return estate_dir.resolve() / "postgres"
+    runtime_dir = Path(os.environ.get("HCA_RUNTIME_DIR") or REPO_ROOT / ".runtime")
+    return runtime_dir.resolve() / "postgres"
 
 
 def default_port() -> int:

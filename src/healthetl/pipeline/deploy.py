@@ -1,8 +1,8 @@
-"""``healthetl deploy-local``: the whole load pipeline onto the local estate, from estate.json.
+"""``healthetl deploy-local``: the whole load pipeline onto the local estate, from resources.json.
 
 Uses the estate's generic deployer (:func:`healthetl.estate.deploy.deploy_estate`, which
-resolves estate.json's ``environment`` references) with the local warehouse DSN added, and
-the CloudWatch dashboards and alarms of ``estate/observability/`` (the same files Terraform
+resolves resources.json's ``environment`` references) with the local warehouse DSN added, and
+the CloudWatch dashboards and alarms of ``facts/observability/`` (the same files Terraform
 renders). Idempotent: running it again updates in place.
 """
 
@@ -27,7 +27,7 @@ from healthetl.estate.deploy import (
 )
 from healthetl.estate.templates import render
 
-OBSERVABILITY_DIR = Path("estate") / "observability"
+OBSERVABILITY_DIR = Path("facts") / "observability"
 # Alarm thresholds Terraform takes as variables; the local estate uses these defaults.
 LOCAL_ALARM_DEFAULTS: dict[str, object] = {
     "no_successful_batch_hours": 24,
@@ -47,7 +47,7 @@ def deployment_env() -> str:
 def local_environments(
     facts: Mapping[str, Any], warehouse_dsn: str | None
 ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """What the local estate adds to estate.json's environment references (which the generic
+    """What the local estate adds to resources.json's environment references (which the generic
     deployer resolves): the warehouse DSN for functions with 'warehouse' access, no X-Ray."""
     # No X-Ray daemon locally: Powertools' tracer would only log errors about it.
     common = {"POWERTOOLS_TRACE_DISABLED": "true"}

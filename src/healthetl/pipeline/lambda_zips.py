@@ -1,6 +1,6 @@
 """``healthetl build-lambda-zips``: the zips Terraform uploads, with vendored dependencies.
 
-One zip per estate.json function (same content, handler differs) under ``build/lambda/``:
+One zip per resources.json function (same content, handler differs) under ``build/lambda/``:
 our packages (``load_pipeline``, ``warehouse_seam``) plus the AWS Lambda python3.11 x86_64
 wheels of the runtime dependencies. boto3 is left out (the runtime ships it); nothing only the
 local stand-in needs (psycopg, pyarrow) is included.

@@ -1,6 +1,6 @@
 """`healthetl source …`: generate, seed, change and spoil the source table.
 
-Table name: `--table`, else `<project>-<env>-treatments` from estate/estate.json with env from
+Table name: `--table`, else `<project>-<env>-treatments` from facts/resources.json with env from
 `HCA_ENV` (default `local`). The DynamoDB endpoint comes from the standard AWS variables.
 """
 
@@ -80,7 +80,7 @@ def use_estate_unless_configured() -> None:
 
 
 def state_path() -> Path:
-    return table.estate_dir() / "source" / "state.json"
+    return table.runtime_dir() / "source" / "state.json"
 
 
 def read_state(table_name: str) -> dict[str, Any]:
@@ -177,7 +177,7 @@ def _changes(args: argparse.Namespace) -> int:
 def _bad_items(args: argparse.Namespace) -> int:
     use_estate_unless_configured()
     name = args.table or table.table_name()
-    sidecar_path = args.sidecar or table.estate_dir() / "source" / "bad_items.json"
+    sidecar_path = args.sidecar or table.runtime_dir() / "source" / "bad_items.json"
     table.ensure_table(name)
     built = bad_items.build_bad_items()
     loader.load_items([item for item, _ in built], name, total=len(built), show_progress=False)

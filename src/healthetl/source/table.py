@@ -1,4 +1,4 @@
-"""The source table's name and definition come from the estate facts (estate/estate.json,
+"""The source table's name and definition come from the estate facts (facts/resources.json,
 `source_table`); creating it is the estate deployer's job (`healthetl.estate.deploy`), reused
 here so that there is one table creator."""
 
@@ -14,8 +14,8 @@ from healthetl.estate.config import EstateConfig
 DEFAULT_ENV = "local"
 
 
-def estate_dir() -> Path:
-    return EstateConfig.from_env().estate_dir
+def runtime_dir() -> Path:
+    return EstateConfig.from_env().runtime_dir
 
 
 def table_name(env: str | None = None, facts: dict[str, Any] | None = None) -> str:

@@ -1,7 +1,7 @@
-# The dev environment: provider and the whole estate module. No resources of its own.
+# The dev environment: provider and the stack module (modules/stack). No resources of its own.
 locals {
   repo_root = abspath("${path.root}/../../..")
-  project   = jsondecode(file("${local.repo_root}/estate/estate.json")).project
+  project   = jsondecode(file("${local.repo_root}/facts/resources.json")).project
 }
 
 provider "aws" {
@@ -16,8 +16,8 @@ provider "aws" {
   }
 }
 
-module "estate" {
-  source                              = "../../modules/estate"
+module "stack" {
+  source                              = "../../modules/stack"
   environment                         = "dev"
   repo_root                           = local.repo_root
   lambda_zip_dir                      = var.lambda_zip_dir

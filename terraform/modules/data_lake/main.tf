@@ -1,4 +1,4 @@
-# Bronze / silver / artifacts buckets from estate.json (buckets), plus the bucket that receives
+# Bronze / silver / artifacts buckets from resources.json (buckets), plus the bucket that receives
 # their server access logs. Bucket names get the account id appended: S3 names are global.
 data "aws_caller_identity" "current" {}
 

@@ -5,7 +5,7 @@ variable "name_prefix" {
 
 variable "buckets" {
   type        = map(object({ name = string }))
-  description = "estate.json buckets: logical key (bronze, silver, artifacts) => { name }."
+  description = "resources.json buckets: logical key (bronze, silver, artifacts) => { name }."
 }
 
 variable "infrequent_access_after_days" {

@@ -1,5 +1,5 @@
 # Alerts topic, dashboards, alarms, budget. Dashboards and alarms are NOT written here: they are
-# estate facts under estate/observability/ (rendered here with templatefile(), and by the local
+# estate facts under facts/observability/ (rendered here with templatefile(), and by the local
 # deployer with the same placeholder names), so AWS and the local estate show the same views.
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}

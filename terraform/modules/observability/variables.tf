@@ -10,12 +10,12 @@ variable "environment" {
 
 variable "observability_dir" {
   type        = string
-  description = "The repository's estate/observability folder: alarms.json and dashboards/*.json templates."
+  description = "The repository's facts/observability folder: alarms.json and dashboards/*.json templates."
 }
 
 variable "alerts_topic_name" {
   type        = string
-  description = "estate.json alerts_topic.name."
+  description = "resources.json alerts_topic.name."
 }
 
 variable "alert_emails" {
@@ -26,12 +26,12 @@ variable "alert_emails" {
 
 variable "metrics_namespace" {
   type        = string
-  description = "estate.json metrics_namespace."
+  description = "resources.json metrics_namespace."
 }
 
 variable "metrics_service" {
   type        = string
-  description = "Powertools service name (estate.json functions_environment POWERTOOLS_SERVICE_NAME): the service dimension alarms select."
+  description = "Powertools service name (resources.json functions_environment POWERTOOLS_SERVICE_NAME): the service dimension alarms select."
 }
 
 variable "state_machine_arn" {
@@ -41,7 +41,7 @@ variable "state_machine_arn" {
 
 variable "function_names" {
   type        = map(string)
-  description = "estate.json function key => deployed function name (per-function alarms)."
+  description = "resources.json function key => deployed function name (per-function alarms)."
 }
 
 variable "dead_letter_queue_name" {

@@ -1,5 +1,5 @@
 # Least privilege: every function gets its own role, built from the capabilities its
-# estate.json 'access' list names. A capability not listed here fails the plan (invalid index)
+# resources.json 'access' list names. A capability not listed here fails the plan (invalid index)
 # and the terraform test, so a new capability is a deliberate change in this file.
 locals {
   silver_arn = var.bucket_arns[var.batch_notification.bucket]

@@ -1,4 +1,4 @@
-# The load pipeline: one Lambda per estate.json function (for_each: a function added there
+# The load pipeline: one Lambda per resources.json function (for_each: a function added there
 # needs no change here), the load state machine rendered from the one ASL template, and the
 # silver bucket notification that starts it.
 data "aws_caller_identity" "current" {}
@@ -23,7 +23,7 @@ locals {
     if variable.function != null
   ])
 
-  # Every template variable of estate.json, resolved: a function's ARN or a setting's value.
+  # Every template variable of resources.json, resolved: a function's ARN or a setting's value.
   state_machine_template_values = {
     for name, variable in var.state_machine.template_variables : name => (
       variable.function != null
@@ -32,7 +32,7 @@ locals {
     )
   }
 
-  # estate.json environment references ({"bucket": "silver"}, {"setting": "..."}, ...) resolve
+  # resources.json environment references ({"bucket": "silver"}, {"setting": "..."}, ...) resolve
   # against these tables; an unknown kind or key fails the plan. Same kinds as the local
   # deployer (healthetl.estate.deploy.resolve_reference).
   reference_values = {

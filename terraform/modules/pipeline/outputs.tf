@@ -1,10 +1,10 @@
 output "function_names" {
-  description = "estate.json function key => deployed Lambda function name."
+  description = "resources.json function key => deployed Lambda function name."
   value       = local.function_names
 }
 
 output "function_arns" {
-  description = "estate.json function key => Lambda function ARN."
+  description = "resources.json function key => Lambda function ARN."
   value       = { for key, fn in aws_lambda_function.this : key => fn.arn }
 }
 

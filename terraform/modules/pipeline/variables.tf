@@ -12,12 +12,12 @@ variable "functions" {
     access          = list(string)
     environment     = optional(map(map(string)), {})
   }))
-  description = "estate.json functions: short name => handler, description, timeout, memory, access capabilities and environment references. One Lambda per entry."
+  description = "resources.json functions: short name => handler, description, timeout, memory, access capabilities and environment references. One Lambda per entry."
 }
 
 variable "functions_environment" {
   type        = map(map(string))
-  description = "estate.json functions_environment: environment references every function gets."
+  description = "resources.json functions_environment: environment references every function gets."
   default     = {}
 }
 
@@ -30,12 +30,12 @@ variable "state_machine" {
       setting  = optional(string)
     }))
   })
-  description = "estate.json state_machine with the template path made absolute: each template variable names a function (its ARN is substituted) or a setting (its value is substituted)."
+  description = "resources.json state_machine with the template path made absolute: each template variable names a function (its ARN is substituted) or a setting (its value is substituted)."
 }
 
 variable "settings" {
   type        = map(number)
-  description = "estate.json settings (retry window, intervals, timeouts…)."
+  description = "resources.json settings (retry window, intervals, timeouts…)."
 }
 
 variable "batch_notification" {
@@ -45,12 +45,12 @@ variable "batch_notification" {
     suffix   = string
     function = string
   })
-  description = "estate.json batch_notification: which bucket's objects (prefix + suffix) invoke which function."
+  description = "resources.json batch_notification: which bucket's objects (prefix + suffix) invoke which function."
 }
 
 variable "silver_layout" {
   type        = map(string)
-  description = "estate.json silver_layout: where batches, the extract watermark and the pipeline's state objects live in silver."
+  description = "resources.json silver_layout: where batches, the extract watermark and the pipeline's state objects live in silver."
 }
 
 variable "bucket_names" {
@@ -91,7 +91,7 @@ variable "alerts_topic_arn" {
 
 variable "topic_arns" {
   type        = map(string)
-  description = "estate.json topic name (alerts_topic.name) => SNS topic ARN, for {\"topic\": ...} environment references."
+  description = "resources.json topic name (alerts_topic.name) => SNS topic ARN, for {\"topic\": ...} environment references."
 }
 
 variable "alerts_kms_key_arn" {

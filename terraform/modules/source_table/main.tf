@@ -1,4 +1,4 @@
-# The DynamoDB source table. Key schema and the incremental index come from estate.json
+# The DynamoDB source table. Key schema and the incremental index come from resources.json
 # (source_table): nothing about the keys is written here.
 locals {
   index = var.table.modified_index

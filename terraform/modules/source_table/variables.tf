@@ -15,7 +15,7 @@ variable "table" {
       projection    = string
     })
   })
-  description = "estate.json source_table: name, billing mode, hash key and the modified-time index."
+  description = "resources.json source_table: name, billing mode, hash key and the modified-time index."
 }
 
 variable "deletion_protection" {

@@ -30,7 +30,7 @@ variable "source_table_name" {
 
 variable "source_index_name" {
   type        = string
-  description = "Name of the modified-time index (estate.json source_table.modified_index.name)."
+  description = "Name of the modified-time index (resources.json source_table.modified_index.name)."
 }
 
 variable "source_table_arn" {
@@ -50,7 +50,7 @@ variable "source_table_kms_key_arn" {
 
 variable "metrics_namespace" {
   type        = string
-  description = "estate.json metrics_namespace: the job may publish metrics there."
+  description = "resources.json metrics_namespace: the job may publish metrics there."
 }
 
 variable "silver_work_prefix" {
@@ -67,7 +67,7 @@ variable "additional_python_modules" {
 
 variable "incremental_overlap_seconds" {
   type        = number
-  description = "estate.json settings.incremental_overlap_seconds."
+  description = "resources.json settings.incremental_overlap_seconds."
 }
 
 variable "schedule" {

@@ -93,7 +93,7 @@ variable "silver_bucket_arn" {
 
 variable "silver_batches_prefix" {
   type        = string
-  description = "estate.json silver_layout.batches_prefix: the only prefix COPY may read."
+  description = "resources.json silver_layout.batches_prefix: the only prefix COPY may read."
 }
 
 variable "data_lake_kms_key_arn" {

@@ -24,7 +24,7 @@ import psycopg
 from healthetl import REPO_ROOT
 from healthetl.pipeline import executions
 
-ESTATE_FILE = REPO_ROOT / "estate" / "estate.json"
+FACTS_FILE = REPO_ROOT / "facts" / "resources.json"
 
 
 @dataclass(frozen=True)
@@ -39,22 +39,22 @@ class BenchEnv:
         return BenchEnv(self.name, dsn, {**self.environ, "WAREHOUSE_DSN": dsn})
 
     def resource(self, key: str) -> str:
-        facts = json.loads(ESTATE_FILE.read_text())
+        facts = json.loads(FACTS_FILE.read_text())
         return f"{facts['project']}-{self.name}-{key}"
 
     @property
     def table_name(self) -> str:
-        facts = json.loads(ESTATE_FILE.read_text())
+        facts = json.loads(FACTS_FILE.read_text())
         return self.resource(facts["source_table"]["name"])
 
     @property
     def silver_bucket(self) -> str:
-        facts = json.loads(ESTATE_FILE.read_text())
+        facts = json.loads(FACTS_FILE.read_text())
         return self.resource(facts["buckets"]["silver"]["name"])
 
     @property
     def state_machine_arn(self) -> str:
-        facts = json.loads(ESTATE_FILE.read_text())
+        facts = json.loads(FACTS_FILE.read_text())
         region = self.environ.get("AWS_REGION", "us-east-1")
         name = self.resource(facts["state_machine"]["name"])
         return f"arn:aws:states:{region}:123456789012:stateMachine:{name}"

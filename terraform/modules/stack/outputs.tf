@@ -14,7 +14,7 @@ output "bucket_names" {
 }
 
 output "function_names" {
-  description = "estate.json function key => Lambda function name."
+  description = "resources.json function key => Lambda function name."
   value       = module.pipeline.function_names
 }
 

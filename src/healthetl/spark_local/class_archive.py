@@ -8,8 +8,8 @@ another 7.1–8.1 s, mostly class loading; with the archive 2.8–2.9 s and 4.0�
 Local sessions only (``build_session`` with a ``local[...]`` master). The archive belongs to one
 JDK build and one Spark classpath: the JVM checks both when it maps the file and, on any
 mismatch, warns and starts without it, so a stale archive costs nothing but the warning.
-``python -m treatment_jobs.class_archive`` writes it (``make bench`` and ``make demo`` do, once);
-without the file every session starts exactly as before.
+``python -m healthetl.spark_local.class_archive`` writes it (``make bench`` and ``make demo``
+do, once); without the file every session starts exactly as before.
 """
 
 from __future__ import annotations
@@ -82,7 +82,11 @@ def create(path: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     with tempfile.TemporaryDirectory(prefix="class-archive-") as scratch:
-        spark = build_session("class-archive", master="local[2]", dump_class_archive=partial)
+        spark = build_session(
+            "class-archive",
+            master="local[2]",
+            driver_java_options=f"-XX:ArchiveClassesAtExit={partial}",
+        )
         _exercise(spark, Path(scratch))
         gateway = spark.sparkContext._gateway
         spark.stop()

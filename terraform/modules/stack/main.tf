@@ -1,14 +1,14 @@
-# The whole estate of one environment, composed from the modules by concern. Every estate fact
+# The whole stack of one environment, composed from the modules by concern. Every fact
 # (names, handlers, key schema, buckets, notification filter, state machine template and its
-# variables, settings) comes from estate/estate.json; this file only wires modules together.
+# variables, settings) comes from facts/resources.json; this file only wires modules together.
 locals {
-  estate            = jsondecode(file("${var.repo_root}/estate/estate.json"))
-  observability_dir = "${var.repo_root}/estate/observability"
+  facts             = jsondecode(file("${var.repo_root}/facts/resources.json"))
+  observability_dir = "${var.repo_root}/facts/observability"
   # Powertools' service name is the 'service' dimension the alarms select on.
-  metrics_service = local.estate.functions_environment.POWERTOOLS_SERVICE_NAME.value
-  # estate.json keys starting with '_' are comments.
-  settings    = { for key, value in local.estate.settings : key => value if !startswith(key, "_") }
-  name_prefix = "${local.estate.project}-${var.environment}"
+  metrics_service = local.facts.functions_environment.POWERTOOLS_SERVICE_NAME.value
+  # resources.json keys starting with '_' are comments.
+  settings    = { for key, value in local.facts.settings : key => value if !startswith(key, "_") }
+  name_prefix = "${local.facts.project}-${var.environment}"
 
   usage_period_days = { daily = 1, weekly = 7, monthly = 30 }[var.warehouse_usage_limit_period]
   # Daily share of the usage limit at which to warn (the alarm period is one day).
@@ -20,14 +20,14 @@ locals {
 module "source_table" {
   source              = "../source_table"
   name_prefix         = local.name_prefix
-  table               = local.estate.source_table
+  table               = local.facts.source_table
   deletion_protection = var.deletion_protection
 }
 
 module "data_lake" {
   source                            = "../data_lake"
   name_prefix                       = local.name_prefix
-  buckets                           = local.estate.buckets
+  buckets                           = local.facts.buckets
   noncurrent_version_retention_days = var.noncurrent_version_retention_days
 }
 
@@ -41,8 +41,8 @@ module "warehouse" {
   usage_limit_rpu_hours     = var.warehouse_usage_limit_rpu_hours
   usage_limit_period        = var.warehouse_usage_limit_period
   usage_limit_breach_action = var.warehouse_usage_limit_breach_action
-  silver_bucket_arn         = module.data_lake.bucket_arns[local.estate.batch_notification.bucket]
-  silver_batches_prefix     = local.estate.silver_layout.batches_prefix
+  silver_bucket_arn         = module.data_lake.bucket_arns[local.facts.batch_notification.bucket]
+  silver_batches_prefix     = local.facts.silver_layout.batches_prefix
   data_lake_kms_key_arn     = module.data_lake.kms_key_arn
   bi_principal_arns         = var.bi_principal_arns
   log_retention_days        = var.log_retention_days
@@ -51,17 +51,17 @@ module "warehouse" {
 module "pipeline" {
   source                = "../pipeline"
   name_prefix           = local.name_prefix
-  functions             = local.estate.functions
-  functions_environment = local.estate.functions_environment
+  functions             = local.facts.functions
+  functions_environment = local.facts.functions_environment
   state_machine = {
-    name               = local.estate.state_machine.name
-    template_path      = "${var.repo_root}/${local.estate.state_machine.definition_template}"
-    template_variables = local.estate.state_machine.template_variables
+    name               = local.facts.state_machine.name
+    template_path      = "${var.repo_root}/${local.facts.state_machine.definition_template}"
+    template_variables = local.facts.state_machine.template_variables
   }
   settings              = local.settings
-  topic_arns            = { (local.estate.alerts_topic.name) = module.observability.alerts_topic_arn }
-  batch_notification    = local.estate.batch_notification
-  silver_layout         = local.estate.silver_layout
+  topic_arns            = { (local.facts.alerts_topic.name) = module.observability.alerts_topic_arn }
+  batch_notification    = local.facts.batch_notification
+  silver_layout         = local.facts.silver_layout
   bucket_names          = module.data_lake.bucket_names
   bucket_arns           = module.data_lake.bucket_arns
   data_lake_kms_key_arn = module.data_lake.kms_key_arn
@@ -95,7 +95,7 @@ module "spark_job" {
   source_table_arn            = module.source_table.table_arn
   source_index_arn            = module.source_table.index_arn
   source_table_kms_key_arn    = module.source_table.kms_key_arn
-  metrics_namespace           = local.estate.metrics_namespace
+  metrics_namespace           = local.facts.metrics_namespace
   incremental_overlap_seconds = local.settings.incremental_overlap_seconds
   schedule                    = var.spark_schedule
   schedule_enabled            = var.spark_schedule_enabled
@@ -106,9 +106,9 @@ module "observability" {
   name_prefix                         = local.name_prefix
   environment                         = var.environment
   observability_dir                   = local.observability_dir
-  alerts_topic_name                   = local.estate.alerts_topic.name
+  alerts_topic_name                   = local.facts.alerts_topic.name
   alert_emails                        = var.alert_emails
-  metrics_namespace                   = local.estate.metrics_namespace
+  metrics_namespace                   = local.facts.metrics_namespace
   metrics_service                     = local.metrics_service
   state_machine_arn                   = module.pipeline.state_machine_arn
   function_names                      = module.pipeline.function_names

@@ -9,7 +9,7 @@ variable "environment" {
 
 variable "repo_root" {
   type        = string
-  description = "Absolute path of the repository: estate/estate.json, estate/observability/, the ASL template, spark/ and build/lambda are read from it."
+  description = "Absolute path of the repository: facts/resources.json, facts/observability/, the ASL template, spark/ and build/lambda are read from it."
 }
 
 variable "lambda_zip_dir" {
