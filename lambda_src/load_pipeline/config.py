@@ -32,10 +32,9 @@ class GateConfig(_EnvModel):
 
 
 class StepConfig(_EnvModel):
-    """copy / gold / analytics: the warehouse comes from WAREHOUSE_DSN locally, or from the
-    seam's own WAREHOUSE_* variables (secret / IAM) on AWS."""
+    """copy / gold / analytics: where the warehouse is, the seam resolves (WAREHOUSE_DSN
+    locally, its WAREHOUSE_* settings, secret or IAM, on AWS: warehouse_seam.location)."""
 
-    WAREHOUSE_DSN: str | None = None
     SILVER_BUCKET: str | None = None
     # Statements end this long before the Lambda would be killed, so failures are recorded.
     STATEMENT_TIMEOUT_MARGIN_SECONDS: int = Field(default=15, ge=1)

@@ -81,7 +81,7 @@ def run_step(step: str, event: dict[str, Any], context: Any, work: StepWork) -> 
     timeout_ms = statement_timeout_ms(context, config.STATEMENT_TIMEOUT_MARGIN_SECONDS)
     logger.info("step started", extra={"statement_timeout_ms": timeout_ms})
     try:
-        warehouse = connect(config.WAREHOUSE_DSN, statement_timeout_ms=timeout_ms)
+        warehouse = connect(statement_timeout_ms=timeout_ms)
         try:
             result = result_as_dict(work(warehouse, request))
         except Exception as exc:

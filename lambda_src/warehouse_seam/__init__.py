@@ -6,7 +6,7 @@ manifest and UNLOAD, and raise exactly two error classes that the load state mac
 apart: ``WarehouseTransientError`` (retried) and ``WarehouseDataError`` (failure path).
 """
 
-from warehouse_seam.connection import POSTGRESQL, REDSHIFT, Warehouse, connect
+from warehouse_seam.connection import Row, Warehouse, connect
 from warehouse_seam.errors import (
     WarehouseDataError,
     WarehouseError,
@@ -14,19 +14,24 @@ from warehouse_seam.errors import (
     classify,
     is_transient,
 )
+from warehouse_seam.location import POSTGRESQL, REDSHIFT, WarehouseLocation, redacted, resolve
 from warehouse_seam.statements import split_statements
 from warehouse_seam.translate import to_postgres
 
 __all__ = [
     "POSTGRESQL",
     "REDSHIFT",
+    "Row",
     "Warehouse",
     "WarehouseDataError",
     "WarehouseError",
+    "WarehouseLocation",
     "WarehouseTransientError",
     "classify",
     "connect",
     "is_transient",
+    "redacted",
+    "resolve",
     "split_statements",
     "to_postgres",
 ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import re
 import sys
 import time
@@ -199,27 +198,13 @@ def migrate(
     return todo
 
 
-def default_dsn() -> str:
-    """WAREHOUSE_DSN, else the local estate's PostgreSQL (started when not running)."""
-    if os.environ.get("WAREHOUSE_DSN"):
-        return os.environ["WAREHOUSE_DSN"]
-    if os.environ.get("WAREHOUSE_HOST"):
-        return ""  # the seam reads the WAREHOUSE_* Redshift settings
-    from healthetl.estate import postgres
-
-    instance, _ = postgres.ensure_running()
-    return instance.dsn()
-
-
-def _redacted(dsn: str) -> str:
-    return re.sub(r"//([^:@/]+):[^@/]+@", r"//\1:***@", dsn)
-
-
 def run(args: argparse.Namespace) -> int:
-    dsn = args.dsn or default_dsn()
+    from healthetl.estate.warehouse import warehouse_location
+
     try:
-        with connect(dsn or None) as wh:
-            print(f"target: {wh.dialect} {_redacted(dsn) if dsn else '(WAREHOUSE_* settings)'}")
+        location = warehouse_location(args.dsn)
+        with connect(location) as wh:
+            print(f"target: {location}")
             migrate(wh, Path(args.sql_dir), plan_only=args.plan)
     except (MigrationError, WarehouseError) as exc:
         print(f"migrate: {exc}", file=sys.stderr)

@@ -4,6 +4,7 @@ holds no local-only tooling, and a missing command area fails the CLI loudly."""
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,3 +127,42 @@ def test_a_missing_command_area_fails_the_cli(
     monkeypatch.setattr(cli, "AREAS", (*cli.AREAS, "healthetl.no_such_area"))
     assert cli.main(["--help"]) == 1
     assert "healthetl.no_such_area cannot be imported" in capsys.readouterr().err
+
+
+DRIVERS = ("psycopg", "psycopg2", "redshift_connector")
+
+
+def test_nothing_outside_the_seam_imports_a_database_driver() -> None:
+    offenders = []
+    for root in PACKAGE_ROOTS:
+        for path in root.rglob("*.py"):
+            if "warehouse_seam" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = (
+                    [alias.name for alias in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else []
+                )
+                offenders += [
+                    f"{path.relative_to(REPO_ROOT)}: {name}"
+                    for name in names
+                    if name.split(".")[0] in DRIVERS
+                ]
+    assert offenders == []
+
+
+def test_only_the_seam_reads_where_the_warehouse_is() -> None:
+    """WAREHOUSE_DSN / WAREHOUSE_HOST are read in warehouse_seam alone; the operator side
+    asks it (healthetl.estate.warehouse) and only ever *sets* them for processes it starts."""
+    read = re.compile(r"""(environ\.get\(|environ\[|getenv\()\s*["']WAREHOUSE_(DSN|HOST)["']""")
+    readers = [
+        f"{path.relative_to(REPO_ROOT)}: {match.group(0)}"
+        for root in PACKAGE_ROOTS
+        for path in root.rglob("*.py")
+        if "warehouse_seam" not in path.parts
+        for match in read.finditer(path.read_text())
+    ]
+    assert readers == []

@@ -33,7 +33,7 @@ def failure_summary(request: FailureInput) -> tuple[str, str]:
 def record_in_tracker(config: OnFailureConfig, record: dict[str, Any]) -> str:
     """'recorded' (the failure path wrote it), 'present' (the step Lambda did) or 'deferred'."""
     try:
-        warehouse = connect(config.WAREHOUSE_DSN, statement_timeout_ms=FAILURE_PATH_TIMEOUT_MS)
+        warehouse = connect(statement_timeout_ms=FAILURE_PATH_TIMEOUT_MS)
         try:
             alerts.flush_deferred_failures(
                 warehouse, config.SILVER_BUCKET, config.DEFERRED_FAILURES_PREFIX

@@ -8,7 +8,7 @@ import shutil
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
-import psycopg
+from warehouse_seam import connect
 
 from healthetl.bench.stage_runs import BenchEnv, environ_for
 from healthetl.estate import manager
@@ -45,19 +45,15 @@ def bench_environment(name: str) -> BenchEnv:
 def create_database(dsn: str) -> None:
     database = urlsplit(dsn).path.lstrip("/")
     admin = with_database(dsn, "postgres")
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute(
-            "select 1 from pg_database where datname = %s", (database,)
-        ).fetchone()
-        if not exists:
-            connection.execute(f'create database "{database}"')
+    with connect(admin) as warehouse:
+        warehouse.ensure_database(database)
 
 
 def drop_database(dsn: str) -> None:
     database = urlsplit(dsn).path.lstrip("/")
     admin = with_database(dsn, "postgres")
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'drop database if exists "{database}" with (force)')
+    with connect(admin) as warehouse:
+        warehouse.drop_database(database)
 
 
 def remove_environment(env: BenchEnv, extra_dsns: tuple[str, ...] = ()) -> None:

@@ -4,12 +4,13 @@
   it) against the same DynamoDB endpoint and table the extract reads, each page's items taken
   as wire JSON (no botocore shape parsing: the fastest read we know of); items are counted.
 - Raw COPY: the batch's valid Parquet files read from S3 with boto3 + pyarrow and streamed as CSV
-  into `COPY … FROM STDIN` of a temporary copy of `staging.treatments`, with psycopg directly
-  (not through the seam), in one transaction that is rolled back.
+  into `COPY … FROM STDIN` of a temporary copy of `staging.treatments`, through the seam's
+  ``copy_csv``, in one transaction that is rolled back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing
 import time
@@ -18,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from treatment_jobs.wire import ITEM_TEXTS, wire_items_client
+from warehouse_seam import connect
 
 
 @dataclass(frozen=True)
@@ -89,24 +90,23 @@ def _parquet_as_csv(bucket: str, keys: list[str]) -> tuple[bytes, int]:
     return sink.getvalue(), table.num_rows
 
 
+class _DiscardCopyError(Exception):
+    """Raised to end the raw copy's transaction with a rollback."""
+
+
 def raw_copy(dsn: str, bucket: str, keys: list[str]) -> tuple[Measured, Measured]:
     """(S3 → pyarrow → COPY end to end, the COPY FROM STDIN alone) for the given Parquet keys."""
     started = time.perf_counter()
     payload, rows = _parquet_as_csv(bucket, keys)
-    with psycopg.connect(dsn) as connection:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "create temporary table bench_raw_copy (like staging.treatments) on commit drop"
-            )
-            copy_started = time.perf_counter()
-            with cursor.copy("copy bench_raw_copy from stdin with (format csv)") as copy:
-                view = memoryview(payload)
-                for offset in range(0, len(view), 1 << 20):
-                    copy.write(view[offset : offset + (1 << 20)])
-            copied = time.perf_counter()
-            cursor.execute("select count(*) from bench_raw_copy")
-            (loaded,) = cursor.fetchone() or (0,)
-        connection.rollback()
+    with connect(dsn) as warehouse, contextlib.suppress(_DiscardCopyError), warehouse.transaction():
+        warehouse.execute(
+            "create temporary table bench_raw_copy (like staging.treatments) on commit drop"
+        )
+        copy_started = time.perf_counter()
+        warehouse.copy_csv("bench_raw_copy", payload)
+        copied = time.perf_counter()
+        (loaded,) = warehouse.query("select count(*) from bench_raw_copy")[0]
+        raise _DiscardCopyError  # the copy is measured, not kept
     if loaded != rows:
         raise RuntimeError(f"raw COPY loaded {loaded} rows of {rows}")
     return Measured(rows, copied - started), Measured(rows, copied - copy_started)

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import boto3
-import psycopg
+from warehouse_seam import connect
 
 from healthetl import REPO_ROOT
 from healthetl.pipeline import executions
@@ -202,13 +202,13 @@ class StepTiming:
 
 def tracker_steps(dsn: str, batch_id: str, execution_name: str) -> dict[str, StepTiming]:
     """The SUCCEEDED tracker rows of one execution, by step (the DB-side time of each step)."""
-    with psycopg.connect(dsn) as connection:
-        rows = connection.execute(
+    with connect(dsn) as warehouse:
+        rows = warehouse.query(
             "select step, started_at, ended_at, source_count, destination_count"
             " from gold.etl_tracker"
             " where batch_id = %s and execution_name = %s and status = 'SUCCEEDED'",
-            (batch_id, execution_name),
-        ).fetchall()
+            [batch_id, execution_name],
+        )
     return {row[0]: StepTiming(*row) for row in rows}
 
 

@@ -173,15 +173,17 @@ def _read_postmaster_pid(data_dir: Path) -> tuple[int, int] | None:
     return pid, port
 
 
+def _admin_dsn(port: int) -> str:
+    return f"postgresql://{SUPERUSER}@{HOST}:{port}/postgres"
+
+
 def _accepts_connections(port: int, timeout: float = 2.0) -> bool:
-    import psycopg
+    from warehouse_seam import WarehouseError, connect
 
     try:
-        with psycopg.connect(
-            host=HOST, port=port, user=SUPERUSER, dbname="postgres", connect_timeout=timeout
-        ):
+        with connect(_admin_dsn(port), connect_timeout_s=timeout):
             return True
-    except psycopg.OperationalError:
+    except WarehouseError:
         return False
 
 
@@ -296,14 +298,10 @@ def _wait_until_ready(port: int, timeout: float) -> None:
 
 
 def _ensure_database(port: int, database: str) -> None:
-    import psycopg
+    from warehouse_seam import connect
 
-    with psycopg.connect(
-        host=HOST, port=port, user=SUPERUSER, dbname="postgres", autocommit=True
-    ) as conn:
-        query = "select 1 from pg_database where datname = %s"
-        if not conn.execute(query, (database,)).fetchone():
-            conn.execute(f'create database "{database}"')
+    with connect(_admin_dsn(port)) as warehouse:
+        warehouse.ensure_database(database)
 
 
 def _log_file(data_dir: Path) -> Path:

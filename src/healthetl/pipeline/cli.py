@@ -11,8 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from warehouse_seam import WarehouseLocation
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,17 +60,17 @@ def wide_console() -> Console:
     return console if console.is_terminal else Console(width=160)
 
 
-def _local_estate() -> str | None:
-    """Point boto3 at the local estate unless an endpoint is chosen already; the DSN."""
+def _local_estate() -> WarehouseLocation:
+    """Point boto3 at the local estate unless an endpoint is chosen already; the warehouse."""
     from healthetl.estate import client_environment, up
     from healthetl.estate.config import EstateConfig
+    from healthetl.estate.warehouse import warehouse_location
 
-    if os.environ.get("HCA_EXTERNAL_AWS"):
-        return os.environ.get("WAREHOUSE_DSN")
-    endpoints = up(EstateConfig.from_env())
-    for key, value in client_environment(endpoints).items():
-        os.environ.setdefault(key, value)
-    return os.environ.get("WAREHOUSE_DSN") or endpoints.warehouse_dsn
+    if not os.environ.get("HCA_EXTERNAL_AWS"):
+        endpoints = up(EstateConfig.from_env())
+        for key, value in client_environment(endpoints).items():
+            os.environ.setdefault(key, value)
+    return warehouse_location()
 
 
 def _machine_arn() -> str:
@@ -81,7 +85,7 @@ def _machine_arn() -> str:
 def _deploy_local(args: argparse.Namespace) -> int:
     from healthetl.pipeline.deploy import deploy_pipeline
 
-    deployed = deploy_pipeline(_local_estate())
+    deployed = deploy_pipeline(_local_estate().dsn)
     console = Console()
     for key, arn in deployed.function_arns.items():
         print(f"function {key:<11} {arn}")
@@ -102,8 +106,7 @@ def _batches(args: argparse.Namespace) -> int:
     from healthetl.pipeline.reads import warehouse_query
     from healthetl.pipeline.status import batch_rows, print_batches
 
-    dsn = _local_estate()
-    with warehouse_query(dsn) as query:
+    with warehouse_query(_local_estate()) as query:
         rows, freshness = batch_rows(_machine_arn(), query, args.limit)
     print_batches(wide_console(), rows, freshness)
     return 0
