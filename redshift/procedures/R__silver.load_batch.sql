@@ -6,8 +6,8 @@ Purpose  : staging -> silver for one batch.
 Reads    : staging.treatments, staging.rejected_treatments (rows of p_batch_id),
            silver.tbl_healthcare_analytics_data.
 Writes   : silver.tbl_healthcare_analytics_data (inserts new treatments, updates in place the
-           ones this batch versions later), silver.rejected_treatments (the batch's rejects
-           replace any earlier load of the same batch).
+           ones this batch versions later), silver.rejected_treatments (each rejected
+           version once, see below).
 Guarantees:
   - exactly one row per treatment_id; a staged row replaces the loaded one only when its
     metadata_modified_at is later, or equal with a greater batch_id (contracts/pipeline.md);
@@ -15,6 +15,13 @@ Guarantees:
   - afterwards the silver rows whose batch_id = p_batch_id are exactly the treatments whose
     current version came from this batch: the gold procedures read only those;
   - staged_rows = applied_rows + older_rows (distinct treatments staged; applied; skipped);
+  - silver.rejected_treatments holds a version once: one row per (treatment_id,
+    version_fingerprint); the first batch that rejects a version owns its row, a later batch
+    inserts only versions not yet held, a replay deletes and re-inserts only its own rows,
+    leaving out deferred rows whose treatment a later batch has since loaded or rejected in
+    another version; a deferred row is deleted once a later batch stages its treatment (the
+    version now in time, or a newer one) or rejects another version of it;
+    rejected_rows = the rows this batch inserted;
   - no COMMIT/ROLLBACK/TRUNCATE/EXCEPTION: the caller owns the transaction.
 Usage    : call silver.load_batch('b20261126T103000Z-1a2b3c4d', null, null, null, null);
 */
@@ -120,15 +127,79 @@ begin
         where loaded.treatment_id = c.treatment_id
     );
 
-    -- The batch's rejects replace any earlier load of the same batch.
+    -- Rejected versions: a replay deletes and re-inserts only its own batch's rows.
     delete from silver.rejected_treatments where batch_id = p_batch_id;
     insert into silver.rejected_treatments (
-        batch_id, treatment_id, broken_rules, raw_item, extracted_at
+        batch_id, treatment_id, broken_rules, raw_item, extracted_at, version_fingerprint,
+        disposition
     )
-    select batch_id, treatment_id, broken_rules, raw_item, extracted_at
-    from staging.rejected_treatments
-    where batch_id = p_batch_id;
+    with staged as (
+        select
+            batch_id, treatment_id, broken_rules, raw_item, extracted_at, version_fingerprint,
+            disposition
+        from staging.rejected_treatments
+        where batch_id = p_batch_id
+    ),
+
+    not_held as (
+        select staged.*
+        from staged
+        where not exists (
+            select 1
+            from silver.rejected_treatments as held
+            where held.version_fingerprint = staged.version_fingerprint
+              and coalesce(held.treatment_id, -1) = coalesce(staged.treatment_id, -1)
+        )
+    ),
+
+    settled_later as (
+        select deferred.treatment_id
+        from not_held as deferred
+        where deferred.disposition = 'deferred'
+          and (
+              exists (
+                  select 1
+                  from silver.tbl_healthcare_analytics_data as loaded
+                  where loaded.treatment_id = deferred.treatment_id
+                    and loaded.batch_id > p_batch_id
+              )
+              or exists (
+                  select 1
+                  from silver.rejected_treatments as later
+                  where later.treatment_id = deferred.treatment_id
+                    and later.batch_id > p_batch_id
+                    and later.version_fingerprint <> deferred.version_fingerprint
+              )
+          )
+    )
+
+    select
+        batch_id, treatment_id, broken_rules, raw_item, extracted_at, version_fingerprint,
+        disposition
+    from not_held
+    where disposition <> 'deferred'
+       or treatment_id not in (select settled.treatment_id from settled_later as settled);
     get diagnostics rejected_rows := row_count;
+
+    -- Deferred versions this batch settles: their treatment is staged again (the version now
+    -- in time, or a newer one) or rejected in another version.
+    delete from silver.rejected_treatments
+    where disposition = 'deferred'
+      and batch_id < p_batch_id
+      and (
+          treatment_id in (
+              select staged.treatment_id
+              from staging.treatments as staged
+              where staged.batch_id = p_batch_id
+          )
+          or exists (
+              select 1
+              from staging.rejected_treatments as other
+              where other.batch_id = p_batch_id
+                and other.treatment_id = rejected_treatments.treatment_id
+                and other.version_fingerprint <> rejected_treatments.version_fingerprint
+          )
+      );
 
     drop table if exists tmp_silver_candidates;
     raise info 'silver.load_batch %: staged %, applied %, older %, rejected %',

@@ -32,7 +32,13 @@ class JobConfig:
     batch_summary_name: str = "_batch.json"
     watermark_key: str = "state/watermark.json"
     lock_key: str = "state/extract.lock"
-    lock_ttl_seconds: int = 3600  # a lock older than this is stale (its run crashed)
+    # The extract lock's expiry; its owner renews it every third of this while it runs, so only
+    # a lock whose run died expires (``extract_lock``).
+    lock_ttl_seconds: int = 600
+    skipped_batches_prefix: str = "state/skipped/"
+    # A version dated after the extraction's start + 5 minutes but at most this far ahead is
+    # deferred (read again on every run); further ahead it is rejected for good (R6).
+    deferral_horizon_seconds: int = 24 * 3600
 
     def with_overrides(self, **changes: Any) -> JobConfig:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -68,4 +74,5 @@ def from_facts(
         batches_prefix=layout["batches_prefix"],
         batch_summary_name=layout["batch_summary_name"],
         watermark_key=layout["watermark_key"],
+        skipped_batches_prefix=layout["skipped_batches_prefix"],
     )

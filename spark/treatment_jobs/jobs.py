@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 
 from pyspark.sql import SparkSession
 
+from treatment_jobs.catch_up import catch_up
 from treatment_jobs.config import JobConfig
 from treatment_jobs.extract import ExtractSummary, bronze_batches, extract
+from treatment_jobs.extract_lock import extract_lock
 from treatment_jobs.publish import PublishResult, publish
-from treatment_jobs.state import extract_lock, new_batch_id, read_watermark
+from treatment_jobs.state import new_batch_id
 from treatment_jobs.transform_stage import TransformSummary, read_transform_summary, run_transform
 
 
@@ -41,11 +43,25 @@ class FirstHalfResult:
     times: StageTimes
 
 
-def run_extract(spark: SparkSession, cfg: JobConfig, *, full: bool = False) -> ExtractSummary:
-    """Full the first time (or when forced), incremental from the watermark afterwards."""
-    started = datetime.now(UTC).replace(microsecond=0)
-    watermark = None if full else read_watermark(cfg)
-    return extract(spark, cfg, new_batch_id(started), started, watermark)
+def run_extract(
+    spark: SparkSession,
+    cfg: JobConfig,
+    *,
+    full: bool = False,
+    started: datetime | None = None,
+    report: Callable[[str], None] | None = None,
+) -> ExtractSummary:
+    """Full the first time (or when forced), incremental from the watermark afterwards; first
+    the watermark catches up with crashed runs and skips (the caller holds the extract lock).
+    ``started`` is the extraction's start (now; tests inject it)."""
+    started = (started or datetime.now(UTC)).replace(microsecond=0)
+    caught = catch_up(cfg, started)
+    if report:
+        for batch_id in caught.completed:
+            report(f"completed the watermark change of {batch_id} (its run ended early)")
+        for batch_id, count in caught.requeued.items():
+            report(f"re-queued {count} treatment ids of skipped batch {batch_id}")
+    return extract(spark, cfg, new_batch_id(started), started, caught.watermark, full=full)
 
 
 def latest_bronze_batch(cfg: JobConfig) -> str:
@@ -71,6 +87,7 @@ def run_first_half(
     full: bool = False,
     retransform: str | None = None,
     report: Callable[[str], None] | None = None,
+    started: datetime | None = None,
 ) -> FirstHalfResult:
     times = StageTimes()
     if retransform:
@@ -81,7 +98,7 @@ def run_first_half(
         return FirstHalfResult(None, transformed, published, times)
     with extract_lock(cfg, "first-half"):
         with times.stage("extract", report):
-            extracted = run_extract(spark, cfg, full=full)
+            extracted = run_extract(spark, cfg, full=full, started=started, report=report)
         if extracted.items == 0:
             return FirstHalfResult(extracted, None, None, times)
         with times.stage("transform", report):

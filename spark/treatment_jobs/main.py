@@ -21,6 +21,7 @@ from typing import Any
 
 from treatment_jobs.config import JobConfig, from_facts
 from treatment_jobs.extract import ExtractSummary
+from treatment_jobs.extract_lock import ExtractLockedError, extract_lock
 from treatment_jobs.jobs import (
     FirstHalfResult,
     latest_bronze_batch,
@@ -30,7 +31,6 @@ from treatment_jobs.jobs import (
     run_retransform,
 )
 from treatment_jobs.publish import PublishResult
-from treatment_jobs.state import ExtractLockedError, extract_lock
 from treatment_jobs.transform_stage import TransformSummary, run_transform
 
 STAGES = ("extract", "transform", "publish", "run")
@@ -199,7 +199,7 @@ def execute(args: argparse.Namespace, stage: str, console: Any = None) -> int:
             )
         elif stage == "extract":
             with extract_lock(cfg, "extract"), times.stage("extract", console.log):
-                result.extract = run_extract(spark, cfg, full=args.full)
+                result.extract = run_extract(spark, cfg, full=args.full, report=console.log)
         elif stage == "transform":
             with times.stage("transform", console.log):
                 if args.retransform:

@@ -1,8 +1,10 @@
-"""Publish: silver Parquet → ``s3://<silver>/batches/<id>/``, manifests, ``_batch.json`` last,
-then the watermark (``contracts/pipeline.md``, ``_batch.json`` format in the common brief).
+"""Publish: silver Parquet → ``s3://<silver>/batches/<id>/``, manifests, the batch's watermark
+change (``_watermark.json``), ``_batch.json`` last, then the watermark (``contracts/pipeline.md``).
 
 Order is what makes a crash harmless: until ``_batch.json`` exists nothing triggers the load
-and the watermark has not moved, so the next run re-reads the same items into a new batch.
+and the watermark has not moved, so the next run re-reads the same versions into a new batch;
+once it exists, its change is on S3 beside it, and the next run applies it before extracting
+(``catch_up``) when this run died before the watermark.
 Locally the part files are uploaded with boto3; when the transform wrote them straight into
 the silver bucket (a cluster with ``s3://``), they are only listed and checksummed.
 """
@@ -21,8 +23,17 @@ import pyarrow.parquet as pq
 
 from treatment_jobs import storage
 from treatment_jobs.config import JobConfig
-from treatment_jobs.state import format_ts, next_watermark, read_watermark, write_watermark
+from treatment_jobs.state import (
+    apply_change,
+    format_ts,
+    read_watermark_versioned,
+    write_change,
+    write_watermark,
+)
 from treatment_jobs.transform_stage import TransformSummary, silver_path
+
+# 2: rejected rows carry version_fingerprint and disposition; a ``deferred`` count.
+BATCH_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -114,11 +125,12 @@ def batch_summary(summary: TransformSummary, files: list[PublishedFile], manifes
     return {
         "batch_id": summary.batch_id,
         "source_batch": summary.source_batch,
-        "schema_version": 1,
+        "schema_version": BATCH_SCHEMA_VERSION,
         "mode": summary.mode,
         "extracted": summary.extracted,
         "valid": summary.valid,
         "rejected": summary.rejected,
+        "deferred": summary.deferred,
         "superseded": summary.superseded,
         "cursor_from": summary.cursor_from,
         "cursor_to": summary.cursor_to,
@@ -155,23 +167,24 @@ class PublishResult:
 
 
 def publish(cfg: JobConfig, summary: TransformSummary) -> PublishResult:
-    """Steps 1–3 then, for extracts (not re-transforms), advance the watermark (step 4)."""
+    """Steps 1–4 then, for extracts (not re-transforms), apply the batch's change to the
+    watermark (step 5) by a conditional write on the version read."""
     if summary.extracted == 0:
         return PublishResult(summary.batch_id, False, 0, None)
+    change = summary.watermark_change()
     files: list[PublishedFile] = []
     if not batch_published(cfg, summary.batch_id):
         files = upload_data_files(cfg, summary.batch_id, ("valid", "rejected"))
         manifests = write_manifests(cfg, summary.batch_id, files)
+        if change is not None:
+            write_change(cfg, change)
         write_batch_summary(cfg, batch_summary(summary, files, manifests))
     cursor = None
-    if summary.mode != "retransform":
-        watermark = next_watermark(
-            read_watermark(cfg),
-            summary.cursor_to,
-            [(k[0], k[1]) for k in summary.window_keys],
-            cfg.overlap_seconds,
-            summary.batch_id,
-        )
-        write_watermark(cfg, watermark)
+    if change is not None:
+        previous, etag = read_watermark_versioned(cfg)
+        if previous is not None and previous.batch_id and previous.batch_id >= change.batch_id:
+            return PublishResult(summary.batch_id, True, len(files), previous.cursor)
+        watermark = apply_change(previous, change, cfg.overlap_seconds, datetime.now(UTC))
+        write_watermark(cfg, watermark, etag)
         cursor = watermark.cursor
     return PublishResult(summary.batch_id, True, len(files), cursor)

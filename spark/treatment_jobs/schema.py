@@ -92,6 +92,8 @@ REJECTED_COLUMNS: tuple[Column, ...] = (
     Column("broken_rules", "VARCHAR(64)"),
     Column("raw_item", "VARCHAR(65535)"),
     Column("extracted_at", "TIMESTAMP"),
+    Column("version_fingerprint", "VARCHAR(16)"),  # the rejected version (``versions``)
+    Column("disposition", "VARCHAR(16)"),  # rejected: final; deferred: read again every run
 )
 
 # Bronze: the items as read, raw DynamoDB JSON, plus the two keys the watermark needs.

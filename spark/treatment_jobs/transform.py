@@ -4,14 +4,15 @@ A pure function of its inputs. The rules live in ``rules``; this module runs the
 batches (``mapInArrow``: one Python pass per item, no per-row pickling) and builds the exact
 contract types (int64 ids, decimal(18,2)/(5,2), zone-less timestamp[us] holding UTC, int32)
 straight in Arrow, so no value goes through a float or a lossy cast. Within the batch, the
-latest *valid* version of each treatment wins; every rejected version is reported.
+latest *valid* version of each treatment wins; every rejected version is reported once, with
+its fingerprint and disposition (``versions``: ``deferred`` when only dated in the near future).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyarrow as pa
 from pyspark.sql import DataFrame, Window
@@ -20,6 +21,9 @@ from pyspark.sql.types import BooleanType, LongType, StringType, StructField, St
 
 from treatment_jobs.rules import BUSINESS_COLUMNS, check_item, cut_raw_item, to_epoch_micros
 from treatment_jobs.schema import REJECTED_COLUMNS, SILVER_COLUMNS
+from treatment_jobs.versions import disposition, fingerprint_of_text
+
+DEFAULT_HORIZON = timedelta(hours=24)
 
 _BUSINESS_FIELDS = [StructField(c.name, c.spark_type, True) for c in SILVER_COLUMNS[:30]]
 CHECKED_SCHEMA = StructType(
@@ -28,7 +32,10 @@ CHECKED_SCHEMA = StructType(
         StructField("broken_rules", StringType(), True),
         StructField("raw_item", StringType(), True),
         StructField("item_treatment_id", LongType(), True),
+        StructField("key_id", StringType(), True),  # the item's top-level key, as read
         StructField("gsi_modified_at", StringType(), True),
+        StructField("version_fingerprint", StringType(), False),
+        StructField("disposition", StringType(), True),  # rejected | deferred; None when valid
         *_BUSINESS_FIELDS,
     ]
 )
@@ -55,7 +62,7 @@ _TIMESTAMP_COLUMNS = frozenset(
 
 
 def _check_batches(
-    batches: Iterator[pa.RecordBatch], extraction_start: datetime
+    batches: Iterator[pa.RecordBatch], extraction_start: datetime, horizon: timedelta
 ) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         items = batch.column("item").to_pylist()
@@ -64,19 +71,26 @@ def _check_batches(
         broken_rules: list[str | None] = []
         raw_items: list[str | None] = []
         ids: list[int | None] = []
+        fingerprints: list[str] = []
+        dispositions: list[str | None] = []
         columns: dict[str, list] = {name: [] for name in BUSINESS_COLUMNS}
         for raw in items:
             checked = check_item(raw, extraction_start)
             is_valid.append(checked.valid)
             ids.append(checked.treatment_id)
+            fingerprints.append(fingerprint_of_text(raw))
             if checked.values is None:
                 broken_rules.append(checked.broken_rules)
                 raw_items.append(cut_raw_item(raw))
+                dispositions.append(
+                    disposition(raw, checked.broken_rules, extraction_start, horizon)
+                )
                 for values in columns.values():
                     values.append(None)
                 continue
             broken_rules.append(None)
             raw_items.append(None)
+            dispositions.append(None)
             for name, value in checked.values.items():
                 if name in _TIMESTAMP_COLUMNS and value is not None:
                     value = to_epoch_micros(value)
@@ -86,16 +100,24 @@ def _check_batches(
             pa.array(broken_rules, pa.string()),
             pa.array(raw_items, pa.string()),
             pa.array(ids, pa.int64()),
+            batch.column("treatment_id"),
             pa.array(modified, pa.string()),
+            pa.array(fingerprints, pa.string()),
+            pa.array(dispositions, pa.string()),
             *(pa.array(columns[name], _ARROW_TYPES[name]) for name in BUSINESS_COLUMNS),
         ]
         yield pa.RecordBatch.from_arrays(arrays, names=CHECKED_SCHEMA.fieldNames())
 
 
-def check_items(items: DataFrame, extraction_start: datetime) -> DataFrame:
-    """Every bronze item with its verdict, broken rules and (when valid) typed columns."""
-    bronze = items.select("item", "gsi_modified_at")
-    return bronze.mapInArrow(lambda it: _check_batches(it, extraction_start), CHECKED_SCHEMA)
+def check_items(
+    items: DataFrame, extraction_start: datetime, horizon: timedelta = DEFAULT_HORIZON
+) -> DataFrame:
+    """Every bronze item with its verdict, broken rules, version and (when valid) typed
+    columns; ``horizon``: how far ahead a version may be dated and still be deferred."""
+    bronze = items.select("treatment_id", "item", "gsi_modified_at")
+    return bronze.mapInArrow(
+        lambda it: _check_batches(it, extraction_start, horizon), CHECKED_SCHEMA
+    )
 
 
 @dataclass(frozen=True)
@@ -123,12 +145,19 @@ def split_checked(
     valid = valid_rows.select(
         *BUSINESS_COLUMNS, batch.alias("batch_id"), stamp.alias("extracted_at")
     )
-    rejected = checked.filter(~F.col("is_valid")).select(
-        batch.alias("batch_id"),
-        F.col("item_treatment_id").alias("treatment_id"),
-        "broken_rules",
-        "raw_item",
-        stamp.alias("extracted_at"),
+    # A version read twice (by the index and by key) is reported once.
+    rejected = (
+        checked.filter(~F.col("is_valid"))
+        .dropDuplicates(["item_treatment_id", "version_fingerprint"])
+        .select(
+            batch.alias("batch_id"),
+            F.col("item_treatment_id").alias("treatment_id"),
+            "broken_rules",
+            "raw_item",
+            stamp.alias("extracted_at"),
+            "version_fingerprint",
+            "disposition",
+        )
     )
     assert valid.columns == [c.name for c in SILVER_COLUMNS]
     assert rejected.columns == [c.name for c in REJECTED_COLUMNS]

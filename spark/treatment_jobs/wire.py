@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 WIRE_OPERATIONS = ("Scan", "Query")
+BATCH_GET = "BatchGetItem"  # its items are under Responses.<table>: split the same way
 ITEM_TEXTS = "ItemTexts"  # page key: each item's JSON text (UTF-8 bytes), in the service's order
 
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])  # top-level members, each left as text
@@ -50,14 +51,43 @@ def _keep_items_as_wire_json(
     response_dict["body"] = rest
 
 
+_TABLES = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+def split_batch_get(body: bytes) -> tuple[list[bytes], bytes]:
+    """(each item's JSON text, the body with empty ``Responses``) of a BatchGetItem body."""
+    members = _MEMBERS.decode(body)
+    responses = members.pop("Responses", None)
+    texts: list[bytes] = []
+    if responses is not None:
+        for items in _TABLES.decode(responses).values():
+            texts += [bytes(item) for item in _ELEMENTS.decode(items)]
+    members["Responses"] = msgspec.Raw(b"{}")
+    return texts, msgspec.json.encode(members)
+
+
+def _keep_batch_items_as_wire_json(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    if response_dict.get("status_code", 500) >= 300 or not response_dict.get("body"):
+        return
+    texts, rest = split_batch_get(response_dict["body"])
+    customized_response_dict[ITEM_TEXTS] = texts
+    response_dict["body"] = rest
+
+
 def wire_items_client(**client_kwargs: Any) -> Any:
-    """A DynamoDB client whose Scan/Query pages hold ``ItemTexts`` (each item's DynamoDB JSON,
-    as the service sent it, ``B`` values still base64) and no ``Items``."""
+    """A DynamoDB client whose Scan/Query pages and BatchGetItem responses hold ``ItemTexts``
+    (each item's DynamoDB JSON, as the service sent it, ``B`` values still base64) and no
+    ``Items`` / ``Responses``."""
     import boto3
 
     client = boto3.client("dynamodb", **client_kwargs)
     for operation in WIRE_OPERATIONS:
         client.meta.events.register(f"before-parse.dynamodb.{operation}", _keep_items_as_wire_json)
+    client.meta.events.register(
+        f"before-parse.dynamodb.{BATCH_GET}", _keep_batch_items_as_wire_json
+    )
     return client
 
 

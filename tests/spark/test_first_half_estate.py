@@ -12,9 +12,10 @@ import boto3
 import pyarrow.parquet as pq
 import pytest
 from treatment_jobs.config import JobConfig, from_facts
+from treatment_jobs.extract_lock import ExtractLockedError, extract_lock
 from treatment_jobs.jobs import run_extract, run_first_half
 from treatment_jobs.publish import upload_data_files, write_manifests
-from treatment_jobs.state import ExtractLockedError, extract_lock, read_watermark
+from treatment_jobs.state import read_watermark
 from treatment_jobs.transform_stage import run_transform
 
 from spark.items import N, S, modified_item, put_items
