@@ -106,7 +106,11 @@ class _HeldLock:
                     return
                 log.warning("renewing the extract lock failed, will retry: %s", exc)
 
+    def stop_renewing(self) -> None:
+        self._stop.set()
+
     def release(self) -> None:
+        """Delete the lock if it is still ours (after the renewals stopped: no put in flight)."""
         self._stop.set()
         if self.lost:
             return
@@ -130,8 +134,9 @@ def extract_lock(cfg: JobConfig, purpose: str) -> Iterator[None]:
     try:
         yield
     finally:
+        lock.stop_renewing()
+        renewer.join(timeout=30)  # a renewal in flight changes the ETag the delete is bound to
         lock.release()
-        renewer.join(timeout=5)
     if lock.lost:
         raise ExtractLockLostError(
             "the extract lock was taken over during this run: check its watermark writes"

@@ -172,19 +172,22 @@ def publish(cfg: JobConfig, summary: TransformSummary) -> PublishResult:
     if summary.extracted == 0:
         return PublishResult(summary.batch_id, False, 0, None)
     change = summary.watermark_change()
+    previous, etag = read_watermark_versioned(cfg) if change else (None, None)
+    if change is not None and previous is not None and (previous.batch_id or "") >= change.batch_id:
+        return PublishResult(summary.batch_id, True, 0, previous.cursor)  # applied already
+    watermark = (
+        apply_change(previous, change, cfg.overlap_seconds, datetime.now(UTC)) if change else None
+    )
     files: list[PublishedFile] = []
     if not batch_published(cfg, summary.batch_id):
         files = upload_data_files(cfg, summary.batch_id, ("valid", "rejected"))
         manifests = write_manifests(cfg, summary.batch_id, files)
-        if change is not None:
+        body = batch_summary(summary, files, manifests)
+        if change is not None and watermark is not None:
             write_change(cfg, change)
-        write_batch_summary(cfg, batch_summary(summary, files, manifests))
-    cursor = None
-    if change is not None:
-        previous, etag = read_watermark_versioned(cfg)
-        if previous is not None and previous.batch_id and previous.batch_id >= change.batch_id:
-            return PublishResult(summary.batch_id, True, len(files), previous.cursor)
-        watermark = apply_change(previous, change, cfg.overlap_seconds, datetime.now(UTC))
-        write_watermark(cfg, watermark, etag)
-        cursor = watermark.cursor
-    return PublishResult(summary.batch_id, True, len(files), cursor)
+            body["reread_list"] = len(watermark.reread)  # the list's length after this batch
+        write_batch_summary(cfg, body)
+    if watermark is None:
+        return PublishResult(summary.batch_id, True, len(files), None)
+    write_watermark(cfg, watermark, etag)
+    return PublishResult(summary.batch_id, True, len(files), watermark.cursor)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 def cfg(estate, unique_name) -> JobConfig:
     bucket = unique_name("lock")
     boto3.client("s3").create_bucket(Bucket=bucket)
-    return JobConfig("t", "i", bucket, "/tmp/b", "/tmp/s", lock_ttl_seconds=3)
+    return JobConfig("t", "i", bucket, "/tmp/b", "/tmp/s", lock_ttl_seconds=6)
 
 
 def _holder(cfg: JobConfig) -> dict:

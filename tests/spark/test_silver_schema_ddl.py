@@ -15,25 +15,34 @@ DDL_DIR = Path(__file__).resolve().parents[2] / "redshift" / "ddl"
 
 
 def ddl_columns(table: str) -> list[tuple[str, str]]:
-    """(name, TYPE) of ``create table [if not exists] <table> (...)`` in redshift/ddl/*.sql."""
+    """(name, TYPE) of ``create table [if not exists] <table> (...)`` in redshift/ddl/*.sql,
+    with the columns later migrations add (``alter table <table> add column``)."""
     pattern = re.compile(
         rf"create\s+table\s+(?:if\s+not\s+exists\s+)?{re.escape(table)}\s*\((.*?)\)\s*"
         r"(?:diststyle|distkey|sortkey|compound|interleaved|;)",
         re.IGNORECASE | re.DOTALL,
     )
-    for path in sorted(DDL_DIR.glob("*.sql")):
+    added = re.compile(
+        rf"alter\s+table\s+{re.escape(table)}\s+add\s+column\s+(\w+)\s+"
+        r"([a-z]+(?:\s*\([^)]*\))?)",
+        re.IGNORECASE,
+    )
+    columns: list[tuple[str, str]] | None = None
+    for path in sorted(DDL_DIR.glob("*.sql")):  # in migration order: created, then altered
         text = re.sub(r"--[^\n]*", "", path.read_text())
         match = pattern.search(text)
-        if match is None:
-            continue
-        columns = []
-        for line in re.split(r",\s*\n", match.group(1)):
-            words = line.split()
-            if not words or words[0].lower() in ("primary", "constraint", "unique", "foreign"):
-                continue
-            sql_type = re.match(r"\s*\S+\s+([a-z]+(?:\s*\([^)]*\))?)", line, re.IGNORECASE)
-            assert sql_type, line
-            columns.append((words[0].lower(), _normal(sql_type.group(1))))
+        if match is not None:
+            columns = []
+            for line in re.split(r",\s*\n", match.group(1)):
+                words = line.split()
+                if not words or words[0].lower() in ("primary", "constraint", "unique", "foreign"):
+                    continue
+                sql_type = re.match(r"\s*\S+\s+([a-z]+(?:\s*\([^)]*\))?)", line, re.IGNORECASE)
+                assert sql_type, line
+                columns.append((words[0].lower(), _normal(sql_type.group(1))))
+        if columns is not None:
+            columns += [(name.lower(), _normal(kind)) for name, kind in added.findall(text)]
+    if columns is not None:
         return columns
     pytest.skip(f"{table} is not in {DDL_DIR} yet (warehouse DDL not committed)")
 

@@ -118,6 +118,8 @@ def test_parquet_types_match_the_contract(spark, tmp_path) -> None:
         "broken_rules",
         "raw_item",
         "extracted_at",
+        "version_fingerprint",
+        "disposition",
     ]
     assert rejected.schema.field("treatment_id").type == pa.int64()
     assert pq.read_table(valid_file).column("treatment_id").to_pylist() == [2**40]
@@ -169,8 +171,9 @@ def test_transform_stage_records_the_watermark_range(
     spark, tmp_path, late_stamp: str | None, cursor: str, window_from: str
 ) -> None:
     """cursor_to is the greatest well-formed gsi_modified_at of every item read, valid or not,
-    never later than the extraction start; window_keys are the keyed items within the overlap
-    before it (the next incremental run drops them as already published)."""
+    never later than the extraction start; the watermark change records the versions of the
+    keyed items within the overlap before it (the next incremental run drops them when
+    unchanged), each with its fingerprint."""
     cfg = JobConfig(
         "t", "i", "b", str(tmp_path / "bronze"), str(tmp_path / "silver"), overlap_seconds=300
     )
@@ -197,6 +200,9 @@ def test_transform_stage_records_the_watermark_range(
     stamps |= {603: "2026-11-26T11:58:00Z", 604: "2026-11-26T11:59:00Z"}
     if late_stamp:
         stamps[607] = late_stamp
-    expected = sorted([str(i), s] for i, s in stamps.items() if s >= window_from)
-    assert summary.window_keys == expected
+    expected = {str(i): s for i, s in stamps.items() if s >= window_from}
+    change = summary.watermark_change()
+    assert {k: stamp for k, (_, stamp) in change.recorded.items()} == expected
+    assert all(len(fingerprint) == 16 for fingerprint, _ in change.recorded.values())
+    assert change.deferred == []
     assert summary.rejected == 2  # the bad cost, and the item without its key

@@ -138,8 +138,23 @@ def _skip(args: argparse.Namespace) -> int:
     key = executions.skip(
         bucket, facts["silver_layout"]["skipped_batches_prefix"], args.batch_id, args.reason
     )
-    Console().print(f"batch {args.batch_id} skipped (s3://{bucket}/{key})")
+    console = Console()
+    console.print(f"batch {args.batch_id} skipped (s3://{bucket}/{key})")
+    _print_requeued(console, bucket, args.batch_id)
     return 0
+
+
+def _print_requeued(console: Console, bucket: str, batch_id: str) -> None:
+    """What the skip re-queues: the next extract, under its lock, reads these ids by key."""
+    from treatment_jobs.catch_up import batch_treatment_ids
+    from treatment_jobs.config import from_facts
+
+    ids = batch_treatment_ids(from_facts().with_overrides(silver_bucket=bucket), batch_id)
+    shown = ", ".join(ids[:20]) + (f", … ({len(ids) - 20} more)" if len(ids) > 20 else "")
+    console.print(
+        f"the next extract re-reads its {len(ids)} treatment ids by key and publishes their"
+        f" current versions: {shown or 'none (the batch carried no rows)'}"
+    )
 
 
 def _rejects(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from healthetl.pipeline import executions
-from healthetl.report.data import Query, rejects, tracker_rows
+from healthetl.report.data import Query, deferred_versions, rejects, tracker_rows
 
 
 def extraction_time(batch_id: str) -> datetime:
@@ -91,3 +91,18 @@ def print_rejects(console: Console, query: Query, batch_id: str | None) -> None:
     for rules, n in per_combination:
         combos.add_row(rules, str(n))
     console.print(combos)
+    deferred = deferred_versions(query, batch_id)
+    held = Table(
+        title=f"Deferred versions: dated in the near future, read again on every run ({scope})",
+        title_justify="left",
+    )
+    for column in ("treatment_id", "version", "first deferred in", "extracted_at"):
+        held.add_column(column)
+    for row in deferred:
+        held.add_row(
+            str(row["treatment_id"]),
+            str(row["version_fingerprint"]),
+            str(row["batch_id"]),
+            str(row["extracted_at"]),
+        )
+    console.print(held if deferred else "No deferred versions.")

@@ -132,10 +132,13 @@ def tracker_rows(query: Query, batch_ids: Sequence[str]) -> list[dict[str, Any]]
 def rejects(
     query: Query, batch_id: str | None = None
 ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """Rejected items per rule (an item breaking two rules counts for each) and per combination."""
-    where, params = ("where batch_id = %s", [batch_id]) if batch_id else ("", [])
+    """Rejected versions per rule (a version breaking two rules counts for each) and per
+    combination; deferred versions (dated in the near future, read again) are not rejections
+    yet and are left out (``deferred_versions``)."""
+    where, params = ("and batch_id = %s", [batch_id]) if batch_id else ("", [])
     rows = query(
-        f"select broken_rules, count(*) as n from silver.rejected_treatments {where}"
+        "select broken_rules, count(*) as n from silver.rejected_treatments"
+        f" where coalesce(disposition, 'rejected') = 'rejected' {where}"
         " group by broken_rules",
         params,
     )
@@ -147,6 +150,18 @@ def rejects(
         for rule in filter(None, rules.split(",")):
             per_rule[rule] += int(row["n"])
     return sorted(per_rule.items()), sorted(per_combination.items())
+
+
+def deferred_versions(query: Query, batch_id: str | None = None) -> list[dict[str, Any]]:
+    """Versions held back because they are dated in the near future, oldest first."""
+    where, params = ("and batch_id = %s", [batch_id]) if batch_id else ("", [])
+    return query(
+        "select treatment_id, version_fingerprint, batch_id, extracted_at"
+        " from silver.rejected_treatments"
+        f" where disposition = 'deferred' {where}"
+        " order by batch_id, treatment_id",
+        params,
+    )
 
 
 def collect(query: Query, batch_ids: Sequence[str], top_n: int = 5) -> RunData:
