@@ -23,6 +23,9 @@ COST_LIMIT = Decimal(10) ** 9
 FUTURE_TOLERANCE = timedelta(minutes=5)  # R6: modified_at may be up to start + 5 minutes
 RAW_ITEM_LIMIT_BYTES = 60_000
 TRUNCATION_MARK = "…[truncated]"
+# R2: PostgreSQL's and Redshift's COPY refuse U+0000 in text, so no string holding it may reach
+# a Parquet string column: an item with one in a field is rejected.
+NUL = "\x00"
 
 TREATMENT_TYPES = frozenset(
     {
@@ -155,6 +158,9 @@ def _read_field(kind: str, column: str, wrapped: dict, broken: set[str]) -> Any:
             return _BAD
         if text == "":
             broken.add("R1")
+            return _BAD
+        if NUL in text:  # timestamps too: R2 reports it, the form (R3) is not looked at
+            broken.add("R2")
             return _BAD
         if kind == "ts":
             moment = parse_timestamp(text)
