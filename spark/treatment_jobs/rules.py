@@ -23,6 +23,10 @@ COST_LIMIT = Decimal(10) ** 9
 FUTURE_TOLERANCE = timedelta(minutes=5)  # R6: modified_at may be up to start + 5 minutes
 RAW_ITEM_LIMIT_BYTES = 60_000
 TRUNCATION_MARK = "…[truncated]"
+# R2: PostgreSQL's and Redshift's COPY refuse U+0000 in text, so no string holding it may reach
+# a Parquet string column: an item with one in a field is rejected, and raw items keep it
+# escaped (JSON text escapes it anyway; only a bronze text that is not JSON could hold one).
+NUL = "\x00"
 
 TREATMENT_TYPES = frozenset(
     {
@@ -114,7 +118,10 @@ def to_epoch_micros(moment: datetime) -> int:
 
 
 def cut_raw_item(raw: str) -> str:
-    """The raw item cut at 60,000 UTF-8 bytes on a character boundary, marked when cut."""
+    """The raw item cut at 60,000 UTF-8 bytes on a character boundary, marked when cut; a
+    literal NUL (only in a text that is not JSON) is written as JSON's escape ``\\u0000``."""
+    if NUL in raw:
+        raw = raw.replace(NUL, "\\u0000")
     if len(raw) <= RAW_ITEM_LIMIT_BYTES // 4:
         return raw  # cannot exceed the limit: at most 4 bytes per character
     encoded = raw.encode("utf-8")
@@ -155,6 +162,9 @@ def _read_field(kind: str, column: str, wrapped: dict, broken: set[str]) -> Any:
             return _BAD
         if text == "":
             broken.add("R1")
+            return _BAD
+        if NUL in text:  # timestamps too: R2 reports it, the form (R3) is not looked at
+            broken.add("R2")
             return _BAD
         if kind == "ts":
             moment = parse_timestamp(text)

@@ -132,6 +132,21 @@ CASES: list[tuple[str, dict, str]] = [
     ),
     ("age_huge_exponent", valid_item(47, patient__age=N("1E+999999999")), "R2"),
     ("duration_over_int32", valid_item(46, treatment__duration_in_days=N(2**31)), "R2"),
+    # R2: no NUL (U+0000) in any string of the contract; COPY would refuse the row.
+    ("nul_in_name", valid_item(48, provider__full_name=S("Dr.\x00Ana")), "R2"),
+    ("nul_alone", valid_item(49, location__city=S("\x00")), "R2"),
+    ("nul_in_closed_set", valid_item(50, treatment__type=S("Surgery\x00")), "R2"),
+    ("nul_in_timestamp", valid_item(51, metadata__added_at=S("2024-03-01T08:00:00Z\x00")), "R2"),
+    (
+        "nul_in_ignored_keys_and_attributes",
+        valid_item(
+            52,
+            extra_top={"M": {"k\x00": {"L": [S("\x00"), {"SS": ["a\x00"]}]}}},
+            provider__nickname=S("\x00"),
+            **{"disease__note\x00": S("x\x00y")},
+        ),
+        "",
+    ),
 ]
 
 

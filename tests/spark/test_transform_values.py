@@ -94,6 +94,16 @@ def test_cut_raw_item_keeps_short_items_whole() -> None:
     assert cut_raw_item(exact) == exact
 
 
+def test_cut_raw_item_escapes_a_literal_nul() -> None:
+    """Only a bronze text that is not JSON can hold a literal NUL (JSON escapes it); raw_item
+    never does, since COPY refuses it: it gets JSON's escape, before the cut."""
+    assert cut_raw_item('{"x": "a\x00b"') == '{"x": "a\\u0000b"'
+    cut = cut_raw_item("\x00" + "é" * RAW_ITEM_LIMIT_BYTES)
+    assert "\x00" not in cut
+    assert cut.startswith("\\u0000é") and cut.endswith(TRUNCATION_MARK)
+    assert cut_raw_item('{"x": {"S": "a\\u0000b"}}') == '{"x": {"S": "a\\u0000b"}}'
+
+
 def test_parquet_types_match_the_contract(spark, tmp_path) -> None:
     out = _run(spark, [valid_item(2**40), valid_item(7, treatment__type=S("bad"))])
     out.valid.coalesce(1).write.parquet(str(tmp_path / "valid"))
