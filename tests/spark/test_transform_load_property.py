@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from treatment_jobs import storage
 from treatment_jobs.config import JobConfig
 from treatment_jobs.extract import ExtractSummary, bronze_path, summary_path, to_bronze_row
-from treatment_jobs.silver import run_transform, silver_path
+from treatment_jobs.transform_stage import run_transform, silver_path
 
 from spark.items import valid_item as base_item
 
