@@ -181,12 +181,25 @@ def _run(
     return result
 
 
-def _manifest_url(key_or_url: str, bucket: str | None) -> str:
-    if "://" in key_or_url:
-        return key_or_url
-    if not bucket:
-        raise WarehouseDataError("copy needs the silver bucket to resolve manifest keys")
-    return f"s3://{bucket}/{key_or_url.lstrip('/')}"
+@dataclass(frozen=True)
+class CopyPlan:
+    """What one copy step loads and how many rows each part must yield: ``_batch.json``'s
+    counts and the batch's manifests. On the load path ``batch_summary.verify`` builds it from
+    checked parts only (the configured bucket and the validated batch id), never from the
+    file's text."""
+
+    valid: int
+    rejected: int
+    valid_manifest: str
+    rejected_manifest: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("valid", "rejected"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 0:
+                raise WarehouseDataError(f"copy needs a non-negative {name} count, got {value!r}")
+        if self.rejected and not self.rejected_manifest:
+            raise WarehouseDataError(f"copy of {self.rejected} rejected rows needs their manifest")
 
 
 def run_copy_step(
@@ -195,23 +208,12 @@ def run_copy_step(
     batch_id: str,
     execution_name: str,
     attempt: int,
-    batch_summary: dict[str, Any] | None = None,
-    silver_bucket: str | None = None,
+    plan: CopyPlan,
     iam_role: str | None = None,
-    summary: dict[str, Any] | None = None,
-    bucket: str | None = None,
 ) -> StepResult:
-    """Replace the batch's staging rows with its manifests' Parquet and reconcile the staged
-    counts with ``_batch.json`` (valid and rejected). ``summary``/``bucket`` are aliases."""
-    batch_summary = batch_summary if batch_summary is not None else summary
-    silver_bucket = silver_bucket or bucket
-    if not batch_summary:
-        raise WarehouseDataError("copy needs the batch's _batch.json contents")
-    if batch_summary.get("batch_id") not in (None, batch_id):
-        raise WarehouseDataError("_batch.json names another batch than the step")
-    manifests = batch_summary.get("manifests") or {}
-    expected_valid = int(batch_summary.get("valid", 0))
-    expected_rejected = int(batch_summary.get("rejected", 0))
+    """Replace the batch's staging rows with its manifests' Parquet and reconcile the rows of
+    the batch now in staging, and the rows COPY read, with ``_batch.json``'s counts (a batch
+    never succeeds having loaded less, or other batches' rows)."""
 
     def work(wh: Warehouse) -> tuple[int, int, bool, str]:
         wh.execute("delete from staging.treatments where batch_id = %s", [batch_id])
@@ -223,17 +225,13 @@ def run_copy_step(
                 "where step = 'gold' and status = 'SUCCEEDED' and batch_id <> %s)",
                 [batch_id],
             )
-        if manifests.get("valid"):
-            wh.copy_manifest(
-                "staging.treatments",
-                _manifest_url(manifests["valid"], silver_bucket),
-                iam_role=iam_role,
-            )
-        if manifests.get("rejected"):
-            wh.copy_manifest(
-                "staging.rejected_treatments",
-                _manifest_url(manifests["rejected"], silver_bucket),
-                iam_role=iam_role,
+        copied_valid = wh.copy_manifest(
+            "staging.treatments", plan.valid_manifest, iam_role=iam_role
+        )
+        copied_rejected = 0
+        if plan.rejected_manifest:
+            copied_rejected = wh.copy_manifest(
+                "staging.rejected_treatments", plan.rejected_manifest, iam_role=iam_role
             )
         staged_valid = _count(
             wh, "select count(*) from staging.treatments where batch_id = %s", [batch_id]
@@ -242,16 +240,14 @@ def run_copy_step(
             wh, "select count(*) from staging.rejected_treatments where batch_id = %s", [batch_id]
         )
         compared = (
-            f"_batch.json valid={expected_valid} rejected={expected_rejected} vs staging rows "
+            f"_batch.json valid={plan.valid} rejected={plan.rejected} vs staging rows "
             f"of the batch valid={staged_valid} rejected={staged_rejected}"
         )
-        matched = staged_valid == expected_valid and staged_rejected == expected_rejected
-        return (
-            expected_valid + expected_rejected,
-            staged_valid + staged_rejected,
-            matched,
-            compared,
-        )
+        matched = staged_valid == plan.valid and staged_rejected == plan.rejected
+        if (copied_valid, copied_rejected) != (staged_valid, staged_rejected):
+            matched = False
+            compared += f" (COPY read valid={copied_valid} rejected={copied_rejected})"
+        return plan.valid + plan.rejected, staged_valid + staged_rejected, matched, compared
 
     return _run(wh, "copy", batch_id, execution_name, attempt, work)
 

@@ -18,6 +18,11 @@ from warehouse_seam.errors import WarehouseDataError
 
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 _COPY_BATCH_ROWS = 65_536
+# What may stand inside COPY's quoted literals: S3 URLs of plain keys and IAM role ARNs. No
+# quote, backslash, whitespace or control character (Redshift reads \' inside a literal as an
+# escaped quote, so doubling quotes alone does not keep a value inside its literal).
+_S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9!_.*()=/-]{1,1024}")
+_IAM_ROLE = re.compile(r"default|arn:aws[a-z-]*:iam::[0-9]+:role/[A-Za-z0-9+=,.@_/-]{1,512}")
 
 
 def _check_table(table: str) -> tuple[str, str]:
@@ -31,12 +36,22 @@ def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def check_s3_url(url: str) -> str:
+    """``url`` when it is ``s3://bucket/key`` with a plain key; WarehouseDataError otherwise."""
+    if not _S3_URL.fullmatch(url):
+        raise WarehouseDataError(f"not a plain s3:// URL (bucket/key characters): {url[:300]!r}")
+    return url
+
+
 # -- Redshift ----------------------------------------------------------------------------
 def redshift_copy_sql(table: str, manifest_url: str, iam_role: str | None) -> str:
     _check_table(table)
     if not manifest_url.startswith("s3://"):
         raise WarehouseDataError(f"Redshift COPY needs an s3:// manifest, got {manifest_url!r}")
+    check_s3_url(manifest_url)
     role = iam_role or "default"
+    if not _IAM_ROLE.fullmatch(role):
+        raise WarehouseDataError(f"not an IAM role ARN: {role[:300]!r}")
     return (
         f"copy {table} from {_quote_literal(manifest_url)} "
         f"iam_role {_quote_literal(role)} format as parquet manifest"
@@ -119,6 +134,8 @@ def copy_manifest_postgres(conn: Any, table: str, manifest_url: str) -> int:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
+    if manifest_url.startswith("s3://"):
+        check_s3_url(manifest_url)  # as Redshift's path does, so the stand-in refuses the same
     columns = table_columns(conn, table)
     column_list = ", ".join(f'"{c}"' for c in columns)
     copy_sql = f"copy {table} ({column_list}) from stdin with (format csv)"

@@ -6,6 +6,7 @@ which is how "down while a batch arrives" and "two batches published at once" ar
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -135,9 +136,12 @@ def make_batch(spark: Any, deployment: Deployment, *, full: bool = False) -> str
 
 
 def release(deployment: Deployment, batch_ids: list[str]) -> None:
-    """Copy held batches into the silver bucket, `_batch.json` last; several at once."""
+    """Copy held batches into the silver bucket, `_batch.json` last; several at once. The
+    manifests are rewritten to name the silver bucket, as if publish had written there (the
+    copy step loads only entries under its own bucket's batches/<batch_id>/)."""
     assert deployment.holding_bucket is not None
     s3 = boto3.client("s3")
+    held, silver = f"s3://{deployment.holding_bucket}/", f"s3://{deployment.silver_bucket}/"
 
     def keys_of(batch_id: str) -> list[str]:
         listing = s3.list_objects_v2(
@@ -146,6 +150,14 @@ def release(deployment: Deployment, batch_ids: list[str]) -> None:
         return sorted(o["Key"] for o in listing.get("Contents", []))
 
     def copy(key: str) -> None:
+        if key.endswith(".manifest"):
+            body = s3.get_object(Bucket=deployment.holding_bucket, Key=key)["Body"].read()
+            manifest = json.loads(body)
+            for entry in manifest["entries"]:
+                if entry["url"].startswith(held):
+                    entry["url"] = silver + entry["url"][len(held) :]
+            s3.put_object(Bucket=deployment.silver_bucket, Key=key, Body=json.dumps(manifest))
+            return
         s3.copy_object(
             Bucket=deployment.silver_bucket,
             Key=key,

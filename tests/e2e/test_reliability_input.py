@@ -4,6 +4,9 @@
   every one is quarantined with exactly its rules, counts reconcile (valid + rejected =
   extracted) in `_batch.json`, the tracker and silver, and no bad item reaches gold.
 - An older version of a treatment arriving after a newer one never wins.
+- A malformed `_batch.json` fails the copy step through the failure path (FAILED tracker row,
+  alert) and changes nothing; the producer's own file then loads on replay. (Each malformed
+  variant: tests/integration/test_copy_batch_checks.py.)
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import boto3
 import psycopg
 import pytest
 
-from e2e.reliability_batches import Baseline, Deployment, make_batch, release
+from e2e.reliability_batches import Baseline, Deployment, apply_changes, make_batch, release
 from e2e.reliability_support import (
+    assert_loaded,
     changed_tables,
     checksums,
     item_version,
+    replay,
     silver_versions,
     tracker_rows,
     wait_for_execution,
@@ -124,3 +129,44 @@ def test_an_older_version_arriving_after_a_newer_one_never_wins(
 
     assert silver_versions(deployment.dsn, ids) == loaded
     assert changed_tables(before, checksums(deployment.dsn)) == []
+
+
+def test_a_malformed_batch_summary_fails_the_copy_step_alerts_and_changes_nothing(
+    reliability_deployment: Deployment, baseline: Baseline, spark: Any, alert_inbox: Any
+) -> None:
+    """`_batch.json` without its counts and manifests (once taken as 0 and none, so the batch
+    "succeeded" having loaded nothing)."""
+    deployment = reliability_deployment
+    inbox = alert_inbox(deployment.alerts_topic_arn)
+    changed = apply_changes(deployment, baseline.n)
+    batch_id = make_batch(spark, deployment)
+    s3, key = boto3.client("s3"), f"batches/{batch_id}/_batch.json"
+    produced = s3.get_object(Bucket=deployment.holding_bucket, Key=key)["Body"].read()
+    malformed = json.loads(produced)
+    for field in ("valid", "rejected", "manifests"):
+        del malformed[field]
+    s3.put_object(Bucket=deployment.holding_bucket, Key=key, Body=json.dumps(malformed).encode())
+    schemas = ("staging", "silver", "gold", "analytics")
+    before = checksums(deployment.dsn, schemas)
+
+    release(deployment, [batch_id])
+    execution = wait_for_execution(deployment.state_machine_arn, batch_id)
+    assert execution["status"] == "FAILED", execution
+    alert = inbox.wait_for(batch_id)
+    assert (alert["failed_step"], alert["error"]) == ("copy", "WarehouseDataError"), alert
+    assert f"batch {batch_id}: _batch.json does not follow schema v1" in alert["cause"], alert
+    assert "'valid' is a required property" in alert["cause"], alert
+    (failed,) = [
+        r for r in tracker_rows(deployment.dsn, batch_id) if r["execution_name"] == batch_id
+    ]
+    assert (failed["step"], failed["status"]) == ("copy", "FAILED"), failed
+    assert "'rejected' is a required property" in failed["error"], failed
+    assert changed_tables(before, checksums(deployment.dsn, schemas)) == []
+
+    # The producer's own _batch.json loads on replay (and later batches are not held).
+    s3.put_object(Bucket=deployment.silver_bucket, Key=key, Body=produced)
+    replayed = wait_for_execution(
+        deployment.state_machine_arn, replay(deployment.state_machine_arn, batch_id)
+    )
+    assert replayed["status"] == "SUCCEEDED", replayed
+    assert_loaded(deployment.dsn, changed.items)

@@ -84,19 +84,42 @@ def test_a_gate_failure_alerts_without_touching_the_tracker(
 
 
 def empty_batch(bucket: str, batch_id: str) -> dict[str, Any]:
-    """The copy event of an empty batch whose summary sits outside batches/ (so the S3
-    notification does not start an execution)."""
-    key = f"tests/{batch_id}/_batch.json"
-    summary = {"batch_id": batch_id, "valid": 0, "rejected": 0, "files": [], "manifests": {}}
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(summary).encode())
+    """The copy event of a well-formed batch without rows, in ``bucket`` (which, unlike the
+    deployed silver bucket, no notification watches, so no execution starts)."""
+    s3 = boto3.client("s3")
+    prefix = f"batches/{batch_id}/"
+    s3.put_object(Bucket=bucket, Key=f"{prefix}valid.manifest", Body=b'{"entries": []}')
+    summary = {
+        "batch_id": batch_id,
+        "schema_version": 1,
+        "extracted": 0,
+        "valid": 0,
+        "rejected": 0,
+        "cursor_from": None,
+        "cursor_to": "2026-11-26T12:00:00Z",
+        "files": [],
+    }
+    key = f"{prefix}_batch.json"
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(summary).encode())
     return {"batch_id": batch_id, "execution_name": batch_id, "bucket": bucket, "key": key}
 
 
+@pytest.fixture
+def unwatched_silver(deployed_pipeline: Any, unique_name: Any) -> str:
+    """A silver bucket for the copy Lambda's configuration that starts no execution."""
+    bucket = unique_name("hca-unwatched-silver")
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    return bucket
+
+
 def test_the_next_copy_step_writes_the_deferred_record_before_its_own_work(
-    deployed_pipeline: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+    deployed_pipeline: Any,
+    lambda_context: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    unwatched_silver: str,
 ) -> None:
     outage, later = "b20261126T140000Z-0d0d0d0d", "b20261126T150000Z-0c0c0c0c"
-    bucket, s3 = deployed_pipeline.silver_bucket, boto3.client("s3")
+    bucket, s3 = unwatched_silver, boto3.client("s3")
     monkeypatch.setenv("ALERTS_TOPIC_ARN", deployed_pipeline.topic_arn)
     monkeypatch.setenv("SILVER_BUCKET", bucket)
     monkeypatch.setenv("WAREHOUSE_DSN", f"postgresql://hca@127.0.0.1:{closed_port()}/warehouse")
@@ -126,12 +149,16 @@ def test_a_failed_flush_is_counted_and_the_copy_step_carries_on(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
+    unwatched_silver: str,
 ) -> None:
     batch_id = "b20261126T160000Z-0b0b0b0b"
-    event = empty_batch(deployed_pipeline.silver_bucket, batch_id)
+    event = empty_batch(unwatched_silver, batch_id)
     monkeypatch.setenv("WAREHOUSE_DSN", deployed_pipeline.warehouse_dsn)
-    # The deferred records cannot be listed (no such bucket): the step's own work goes on.
-    monkeypatch.setenv("SILVER_BUCKET", f"{deployed_pipeline.silver_bucket}-missing")
+    monkeypatch.setenv("SILVER_BUCKET", unwatched_silver)
+    # A deferred record that cannot be read (not JSON): the step's own work goes on.
+    boto3.client("s3").put_object(
+        Bucket=unwatched_silver, Key=f"{PREFIX}{batch_id}-gold.json", Body=b"not json"
+    )
     assert copy.handler(event, lambda_context)["status"] == "SUCCEEDED"
     assert "could not write the deferred failure records" in caplog.text
     (emf,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]

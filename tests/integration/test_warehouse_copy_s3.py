@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from fixtures.warehouse import fetch, treatment_row, write_local_batch
+from fixtures.warehouse import copy_plan, fetch, treatment_row, write_local_batch
 from load_pipeline import steps
 from warehouse_seam import WarehouseDataError, connect
 
@@ -60,8 +60,7 @@ def test_copy_gold_analytics_from_s3(
             batch_id=B1,
             execution_name=B1,
             attempt=1,
-            batch_summary=summary,
-            silver_bucket=bucket,
+            plan=copy_plan(summary, bucket),
         )
         steps.run_gold_step(wh, batch_id=B1, execution_name=B1, attempt=1)
         steps.run_analytics_step(wh, batch_id=B1, execution_name=B1, attempt=1)
@@ -84,7 +83,6 @@ def test_copy_gold_analytics_from_s3(
             batch_id=B1,
             execution_name=B1,
             attempt=2,
-            batch_summary=broken,
-            silver_bucket=bucket,
+            plan=copy_plan(broken, bucket),
         )
     assert fetch(dsn, "select count(*) from staging.treatments") == [(50,)]

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from fixtures.warehouse import fetch, run_batch, snapshot, treatment_row, write_local_batch
+from fixtures.warehouse import (
+    copy_plan,
+    fetch,
+    run_batch,
+    snapshot,
+    treatment_row,
+    write_local_batch,
+)
 from load_pipeline import steps
 from warehouse_seam import WarehouseDataError, connect
 
@@ -45,11 +52,11 @@ def test_copy_gold_analytics_from_parquet_manifests(
 
     with connect(dsn) as wh:
         copy = steps.run_copy_step(
-            wh, batch_id=B1, execution_name=B1, attempt=1, batch_summary=summary, silver_bucket=None
+            wh, batch_id=B1, execution_name=B1, attempt=1, plan=copy_plan(summary)
         )
         assert (copy.status, copy.source_count, copy.destination_count) == ("SUCCEEDED", 10, 10)
         # A retry of the copy replaces the batch's staging rows (no duplicates).
-        steps.run_copy_step(wh, batch_id=B1, execution_name=B1, attempt=2, summary=summary)
+        steps.run_copy_step(wh, batch_id=B1, execution_name=B1, attempt=2, plan=copy_plan(summary))
         gold = steps.run_gold_step(wh, batch_id=B1, execution_name=B1, attempt=1)
         analytics = steps.run_analytics_step(wh, batch_id=B1, execution_name=B1, attempt=1)
 
@@ -80,14 +87,14 @@ def test_copy_mismatch_rolls_back_records_and_raises(
     dsn = fresh_warehouse_dsn
     summary = write_local_batch(tmp_path, B1, [treatment_row(i, B1) for i in range(1, 4)])
     with connect(dsn) as wh:
-        steps.run_copy_step(wh, batch_id=B1, execution_name=B1, attempt=1, batch_summary=summary)
+        steps.run_copy_step(wh, batch_id=B1, execution_name=B1, attempt=1, plan=copy_plan(summary))
         with pytest.raises(steps.ReconciliationMismatchError) as raised:
             steps.run_copy_step(
                 wh,
                 batch_id=B1,
                 execution_name=B1,
                 attempt=2,
-                batch_summary={**summary, "valid": 4},
+                plan=copy_plan({**summary, "valid": 4}),
             )
         assert isinstance(raised.value, WarehouseDataError)
         # The FAILED row is there once; the caller's record_failed_step adds nothing.
@@ -193,7 +200,7 @@ def test_a_batch_of_rejects_only_loads_cleanly(fresh_warehouse_dsn: str, tmp_pat
     with connect(dsn) as wh:
         results = [
             steps.run_copy_step(
-                wh, batch_id=B1, execution_name=B1, attempt=1, batch_summary=summary
+                wh, batch_id=B1, execution_name=B1, attempt=1, plan=copy_plan(summary)
             ),
             steps.run_gold_step(wh, batch_id=B1, execution_name=B1, attempt=1),
             steps.run_analytics_step(wh, batch_id=B1, execution_name=B1, attempt=1),

@@ -26,6 +26,28 @@ def test_copy_refuses_non_s3_manifest_and_odd_table_names() -> None:
         redshift_copy_sql("staging.treatments; drop table x", "s3://b/k", None)
 
 
+@pytest.mark.parametrize(
+    ("manifest_url", "iam_role"),
+    [
+        ("s3://silver/batches/b1/valid.manifest\\' iam_role 'arn:aws:iam::1:role/x' --", None),
+        ("s3://silver/batches/b1/it's.manifest", None),
+        ("s3://silver/batches/b1/valid.manifest\\", None),
+        ("s3://silver/batches/b1/valid manifest", None),
+        ("s3://silver/batches/b1/valid.manifest\n", None),
+        ("s3://Silver_bucket/batches/b1/valid.manifest", None),
+        ("s3://silver/batches/b1/valid.manifest", "arn:aws:iam::1:role/r\\' --"),
+        ("s3://silver/batches/b1/valid.manifest", "arn:aws:iam::1:role/o'brien"),
+    ],
+)
+def test_copy_refuses_quotes_backslashes_and_odd_characters(
+    manifest_url: str, iam_role: str | None
+) -> None:
+    """Redshift reads \\' inside a literal as an escaped quote: doubling quotes alone would let
+    a value leave its literal. Nothing but plain S3 URLs and role ARNs reaches COPY's text."""
+    with pytest.raises(WarehouseDataError):
+        redshift_copy_sql("staging.treatments", manifest_url, iam_role)
+
+
 def test_unload_quotes_the_query() -> None:
     sql = redshift_unload_sql("select 'a' as x", "s3://b/out/", None)
     assert sql == (

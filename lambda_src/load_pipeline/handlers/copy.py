@@ -1,32 +1,26 @@
-"""copy: delete the batch's staging rows, COPY its manifests, reconcile with ``_batch.json``.
+"""copy: check the batch, delete its staging rows, COPY its manifests, reconcile with
+``_batch.json``.
 
-Being the first step to reach the warehouse for every batch, copy first writes the tracker
-records the failure path had to defer while the warehouse was unreachable (contract: "by the
-failure path once it can, marked so"), so a replay after an outage leaves the outage's FAILED
-row in ``gold.etl_tracker``."""
+The checks (``batch_summary.verify``: the event's key, the JSON Schema, the counts, every file's
+size and SHA-256, the manifests) run before any of the batch's SQL; a batch that fails them fails
+the step with ``WarehouseDataError``. Being the first step to reach the warehouse for every
+batch, copy first writes the tracker records the failure path had to defer while the warehouse
+was unreachable (contract: "by the failure path once it can, marked so"), so a replay after an
+outage leaves the outage's FAILED row in ``gold.etl_tracker``."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from warehouse_seam import Warehouse
 
-from load_pipeline import alerts, steps
+from load_pipeline import alerts, batch_summary, steps
 from load_pipeline.config import CopyConfig, load_config
 from load_pipeline.events import StepInput
 from load_pipeline.observability import MetricUnit, logger, metrics, tracer
 from load_pipeline.step_runner import result_as_dict, run_step
-
-
-def read_batch_summary(bucket: str, key: str) -> dict[str, Any]:
-    body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-    summary = json.loads(body)
-    if not isinstance(summary, dict):
-        raise ValueError(f"s3://{bucket}/{key} is not a batch summary object")
-    return summary
 
 
 def write_deferred_failures(warehouse: Warehouse) -> None:
@@ -50,24 +44,33 @@ def write_deferred_failures(warehouse: Warehouse) -> None:
 
 def copy_batch(warehouse: Warehouse, request: StepInput) -> Any:
     write_deferred_failures(warehouse)
-    if not request.bucket or not request.key:
-        raise ValueError("copy needs the bucket and key of the batch's _batch.json")
-    summary = read_batch_summary(request.bucket, request.key)
-    if summary.get("batch_id") != request.batch_id:
-        raise ValueError("the _batch.json names another batch than the execution")
+    batch = batch_summary.verify(
+        boto3.client("s3"),
+        silver_bucket=load_config(CopyConfig).SILVER_BUCKET,
+        batch_id=request.batch_id,
+        event_bucket=request.bucket,
+        event_key=request.key,
+    )
+    logger.info(
+        "batch checked",
+        extra={
+            "files": len(batch.files),
+            "bytes_hashed": batch.bytes_hashed,
+            "check_ms": round(batch.seconds * 1000),
+        },
+    )
     result = result_as_dict(
         steps.run_copy_step(
             warehouse,
             batch_id=request.batch_id,
             execution_name=request.execution_name,
             attempt=request.attempt,
-            summary=summary,
-            bucket=request.bucket,
+            plan=batch.plan,
         )
     )
     # RowsValid / RowsRejected (step=copy) are what the reject-ratio alarm reads.
-    result.setdefault("rows_valid", int(summary.get("valid", 0)))
-    result.setdefault("rows_rejected", int(summary.get("rejected", 0)))
+    result.setdefault("rows_valid", batch.valid)
+    result.setdefault("rows_rejected", batch.rejected)
     return result
 
 

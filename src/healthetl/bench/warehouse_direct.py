@@ -42,9 +42,10 @@ def _load_once(env: BenchEnv, dsn: str, batch: dict[str, Any]) -> dict[str, floa
     seconds: dict[str, float] = {}
     warehouse = connect(dsn)
     try:
-        # Each step owns its transaction (and its tracker row), as in the Lambdas.
+        # Each step owns its transaction (and its tracker row), as in the Lambdas; copy checks
+        # the batch first, as its Lambda does.
         for step, work in (
-            ("copy", steps.run_copy_step),
+            ("copy", _checked_copy),
             ("gold", steps.run_gold_step),
             ("analytics", steps.run_analytics_step),
         ):
@@ -56,6 +57,22 @@ def _load_once(env: BenchEnv, dsn: str, batch: dict[str, Any]) -> dict[str, floa
     return seconds
 
 
+def _checked_copy(warehouse: Any, *, silver_bucket: str, **arguments: Any) -> Any:
+    """The copy Lambda's work without the Lambda: check the batch on S3, then copy it."""
+    import boto3
+    from load_pipeline import batch_summary, steps
+
+    batch_id = arguments["batch_id"]
+    checked = batch_summary.verify(
+        boto3.client("s3"),
+        silver_bucket=silver_bucket,
+        batch_id=batch_id,
+        event_bucket=silver_bucket,
+        event_key=batch_summary.summary_key(batch_id),
+    )
+    return steps.run_copy_step(warehouse, plan=checked.plan, **arguments)
+
+
 def _step_arguments(
     step: str, env: BenchEnv, batch: dict[str, Any], execution_name: str
 ) -> dict[str, Any]:
@@ -65,5 +82,5 @@ def _step_arguments(
         "attempt": 1,
     }
     if step == "copy":
-        arguments.update(silver_bucket=env.silver_bucket, batch_summary=batch)
+        arguments.update(silver_bucket=env.silver_bucket)
     return arguments

@@ -1,8 +1,9 @@
 """``healthetl build-lambda-zips``: the zips Terraform uploads, with vendored dependencies.
 
 One zip per resources.json function (same content, handler differs) under ``build/lambda/``:
-our packages (``load_pipeline``, ``warehouse_seam``) plus the AWS Lambda python3.11 x86_64
-wheels of the runtime dependencies. boto3 is left out (the runtime ships it); nothing only the
+our packages (``load_pipeline`` with its JSON Schemas, ``warehouse_seam``) plus the AWS Lambda
+python3.11 x86_64 wheels of the runtime dependencies (jsonschema brings attrs, referencing,
+rpds-py and jsonschema-specifications). boto3 is left out (the runtime ships it); nothing only the
 local stand-in needs (psycopg, pyarrow) is included.
 """
 
@@ -19,7 +20,7 @@ from healthetl.estate.config import repo_root
 from healthetl.estate.deploy import load_facts
 
 # Exact pins from requirements.txt; the Lambda runtime provides boto3/botocore.
-AWS_DEPENDENCIES = ("aws-lambda-powertools[tracer]", "redshift-connector", "pydantic")
+AWS_DEPENDENCIES = ("aws-lambda-powertools[tracer]", "redshift-connector", "pydantic", "jsonschema")
 PLATFORM_ARGS = (
     "--platform",
     "manylinux2014_x86_64",
