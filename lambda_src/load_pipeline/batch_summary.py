@@ -64,6 +64,8 @@ class VerifiedBatch:
     plan: CopyPlan
     bytes_hashed: int
     seconds: float
+    deferred: int | None = None  # schema_version 2: of the rejected, deferred versions
+    reread_list: int | None = None  # schema_version 2: the re-read list's length after it
 
 
 def _shown(value: object) -> str:
@@ -332,12 +334,16 @@ def verify(
     version = checks.check_schema(summary)
     files = checks.check_content(summary)
     valid, rejected = int(summary["valid"]), int(summary["rejected"])
+    deferred = summary.get("deferred")
+    if deferred is not None and int(deferred) > rejected:
+        checks.fail(f"_batch.json says {deferred} deferred of {rejected} rejected versions")
     checks.check_named_manifests(summary, rejected)
     plan = CopyPlan(
         valid=valid,
         rejected=rejected,
         valid_manifest=checks.check_manifest("valid", files),
         rejected_manifest=checks.check_manifest("rejected", files) if rejected else None,
+        legacy_rejected=version == 1,
     )
     hashed = sum(checks.check_file(listed) for listed in files)  # the costly part, last
     return VerifiedBatch(
@@ -350,4 +356,6 @@ def verify(
         plan=plan,
         bytes_hashed=hashed,
         seconds=time.monotonic() - began,
+        deferred=int(deferred) if deferred is not None else None,
+        reread_list=summary.get("reread_list"),
     )

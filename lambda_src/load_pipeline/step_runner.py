@@ -57,6 +57,11 @@ def emit_step_metrics(step: str, result: dict[str, Any]) -> None:
         metrics.add_metric("RowsValid", MetricUnit.Count, result["rows_valid"])
     if isinstance(result.get("rows_rejected"), int):
         metrics.add_metric("RowsRejected", MetricUnit.Count, result["rows_rejected"])
+    # Deferred versions (dated in the near future, read again) and the re-read list's length.
+    if isinstance(result.get("versions_deferred"), int):
+        metrics.add_metric("VersionsDeferred", MetricUnit.Count, result["versions_deferred"])
+    if isinstance(result.get("reread_list"), int):
+        metrics.add_metric("RereadListLength", MetricUnit.Count, result["reread_list"])
     if "reconciliation" in result:
         mismatch = 1 if result["reconciliation"] == "MISMATCH" else 0
         metrics.add_metric("ReconciliationMismatch", MetricUnit.Count, mismatch)

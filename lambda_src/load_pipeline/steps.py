@@ -192,6 +192,9 @@ class CopyPlan:
     rejected: int
     valid_manifest: str
     rejected_manifest: str | None = None
+    # A batch published before rejected rows had versions (schema_version 1, 5 columns): its
+    # rejected files go through staging.rejected_treatments_v1 (V0009).
+    legacy_rejected: bool = False
 
     def __post_init__(self) -> None:
         for name in ("valid", "rejected"):
@@ -229,7 +232,9 @@ def run_copy_step(
             "staging.treatments", plan.valid_manifest, iam_role=iam_role
         )
         copied_rejected = 0
-        if plan.rejected_manifest:
+        if plan.rejected_manifest and plan.legacy_rejected:
+            copied_rejected = _copy_legacy_rejected(wh, batch_id, plan.rejected_manifest, iam_role)
+        elif plan.rejected_manifest:
             copied_rejected = wh.copy_manifest(
                 "staging.rejected_treatments", plan.rejected_manifest, iam_role=iam_role
             )
@@ -250,6 +255,24 @@ def run_copy_step(
         return plan.valid + plan.rejected, staged_valid + staged_rejected, matched, compared
 
     return _run(wh, "copy", batch_id, execution_name, attempt, work)
+
+
+def _copy_legacy_rejected(
+    wh: Warehouse, batch_id: str, manifest: str, iam_role: str | None
+) -> int:
+    """A schema_version 1 batch's 5-column rejected files, staged as versions without a
+    fingerprint, finally rejected (an upgrade in place: batches in flight keep loading)."""
+    wh.execute("delete from staging.rejected_treatments_v1 where batch_id = %s", [batch_id])
+    copied = wh.copy_manifest("staging.rejected_treatments_v1", manifest, iam_role=iam_role)
+    wh.execute(
+        "insert into staging.rejected_treatments (batch_id, treatment_id, broken_rules,"
+        " raw_item, extracted_at, version_fingerprint, disposition)"
+        " select batch_id, treatment_id, broken_rules, raw_item, extracted_at, null, 'rejected'"
+        " from staging.rejected_treatments_v1 where batch_id = %s",
+        [batch_id],
+    )
+    wh.execute("delete from staging.rejected_treatments_v1 where batch_id = %s", [batch_id])
+    return copied
 
 
 def run_gold_step(wh: Warehouse, *, batch_id: str, execution_name: str, attempt: int) -> StepResult:

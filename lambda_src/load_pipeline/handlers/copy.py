@@ -71,6 +71,10 @@ def copy_batch(warehouse: Warehouse, request: StepInput) -> Any:
     # RowsValid / RowsRejected (step=copy) are what the reject-ratio alarm reads.
     result.setdefault("rows_valid", batch.valid)
     result.setdefault("rows_rejected", batch.rejected)
+    if batch.deferred is not None:
+        result.setdefault("versions_deferred", batch.deferred)
+    if batch.reread_list is not None:
+        result.setdefault("reread_list", batch.reread_list)
     return result
 
 
