@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from load_pipeline.ordering import HOLDER_MISSING, Lease
+from load_pipeline.ordering import HOLDER_MISSING, OPERATOR, Lease
 
 LOST_RACE = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 MISSING = frozenset({"NoSuchKey", "404"})
@@ -54,7 +54,16 @@ def read(bucket: str, key: str, client: Any = None) -> HeldLease | None:
         if _code(exc) in MISSING:
             return None
         raise
-    return HeldLease(Lease.from_json(answer["Body"].read()), str(answer["ETag"]))
+    etag = str(answer["ETag"])
+    try:
+        return HeldLease(Lease.from_json(answer["Body"].read()), etag)
+    except (ValueError, KeyError, TypeError):
+        # Not ours to guess: a live holder nobody may take over, until an operator removes it
+        # (docs/operations.md "When it is stuck"). Batches wait (and alarm); none fails.
+        written = answer["LastModified"]
+        return HeldLease(
+            Lease(OPERATOR, f"unreadable lease {etag}", "unknown", written, written), etag
+        )
 
 
 def write(

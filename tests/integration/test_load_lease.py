@@ -130,3 +130,11 @@ def test_skip_takes_over_a_lease_whose_execution_no_longer_exists(bucket: str) -
     lease.write(bucket, KEY, execution_lease(B2, ARN + B2, datetime.now(UTC)))
     executions.skip(bucket, "state/skipped/", B1, "gone holder", lease_key=KEY, wait_seconds=0)
     assert lease.read(bucket, KEY) is None
+
+
+def test_an_unreadable_lease_is_a_live_holder_nobody_takes_over(bucket: str) -> None:
+    boto3.client("s3").put_object(Bucket=bucket, Key=KEY, Body=b"not a lease")
+    held = lease.read(bucket, KEY)
+    assert held is not None and held.lease.holder.startswith("unreadable lease")
+    with pytest.raises(load_lease.LeaseBusyError, match="unreadable lease"):
+        load_lease.take(bucket, KEY, "skip", wait_seconds=0)

@@ -42,6 +42,10 @@ def skipped_batches(bucket: str, prefix: str) -> set[str]:
     return names
 
 
+def execution_arn_of(state_machine_arn: str, name: str) -> str:
+    return state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + name
+
+
 def parse_time(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
@@ -78,7 +82,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         now=now,
     )
     if decision.action in (Action.TAKE, Action.TAKE_OVER):
-        mine = execution_lease(me.name, request.execution_arn, now)
+        arn = request.execution_arn or execution_arn_of(config.STATE_MACHINE_ARN, me.name)
+        mine = execution_lease(me.name, arn, now)
         replacing = held.etag if held is not None and decision.action == Action.TAKE_OVER else None
         if lease.write(config.SILVER_BUCKET, config.LOAD_LEASE_KEY, mine, replacing=replacing):
             logger.info("load lease taken", extra={"lease": mine.to_json()})
