@@ -27,8 +27,11 @@ class GateConfig(_EnvModel):
     STATE_MACHINE_ARN: str = Field(min_length=20)
     SILVER_BUCKET: str = Field(min_length=3)
     SKIPPED_BATCHES_PREFIX: str = "state/skipped/"
-    # How long a batch may wait for earlier ones before its execution fails (and alerts).
-    GATE_MAX_WAIT_SECONDS: int = Field(default=3600, ge=0)
+    LOAD_LEASE_KEY: str = Field(default="state/load.lease", min_length=1)
+    # Backoff between polls: half the time waited so far, within [first, max]. A batch never
+    # fails for waiting (the GateWaitSeconds alarm says it waits long).
+    GATE_POLL_SECONDS: int = Field(default=10, ge=1)
+    GATE_POLL_MAX_SECONDS: int = Field(default=300, ge=1)
 
 
 class StepConfig(_EnvModel):
@@ -36,6 +39,8 @@ class StepConfig(_EnvModel):
     locally, its WAREHOUSE_* settings, secret or IAM, on AWS: warehouse_seam.location)."""
 
     SILVER_BUCKET: str | None = None
+    # analytics and on_failure release the load lease (load_pipeline.lease) when set.
+    LOAD_LEASE_KEY: str | None = None
     # Statements end this long before the Lambda would be killed, so failures are recorded.
     STATEMENT_TIMEOUT_MARGIN_SECONDS: int = Field(default=15, ge=1)
 

@@ -27,6 +27,7 @@ class StepInput(BaseModel):
 
     batch_id: str = Field(pattern=BATCH_ID_PATTERN)
     execution_name: str = Field(min_length=1, max_length=80)
+    execution_arn: str | None = None  # $$.Execution.Id: the load lease names its holder by it
     retry_count: int = Field(default=0, ge=0)
     bucket: str | None = None
     key: str | None = None
@@ -51,6 +52,7 @@ class FailureInput(BaseModel):
 
     batch_id: str = Field(pattern=BATCH_ID_PATTERN)
     execution_name: str = Field(min_length=1, max_length=80)
+    execution_arn: str | None = None
     failed_step: str = Field(pattern=r"^(gate|copy|gold|analytics)$")
     failure: dict[str, Any] = Field(default_factory=dict)  # Step Functions' {Error, Cause}
     bucket: str | None = None

@@ -26,6 +26,7 @@ OUTAGE_SETTINGS: dict[str, object] = {
     "retry_max_attempts": 4,
     "retry_window_seconds": 20,
     "gate_poll_seconds": 1,
+    "gate_poll_max_seconds": 2,
 }
 OUTAGE_RETRY_WINDOW_SECONDS = 16.25
 # Items in the baseline batch; HCA_RELIABILITY_N=59452 for the one run at full size.

@@ -1,5 +1,6 @@
 """analytics: rebuild the 7 analytical tables in one transaction; the batch is then loaded,
-so this is where BatchSucceeded and DataFreshnessSeconds are emitted."""
+so this is where BatchSucceeded and DataFreshnessSeconds are emitted and the load lease is
+released (only if this execution still holds it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from warehouse_seam import Warehouse
 
-from load_pipeline import steps
+from load_pipeline import lease, steps
+from load_pipeline.config import StepConfig, load_config
 from load_pipeline.events import StepInput
 from load_pipeline.observability import MetricUnit, logger, metrics, tracer
 from load_pipeline.step_runner import run_step
@@ -38,7 +40,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     freshness = (datetime.now(UTC) - batch_time(result_batch_id(event))).total_seconds()
     metrics.add_metric("BatchSucceeded", MetricUnit.Count, 1)
     metrics.add_metric("DataFreshnessSeconds", MetricUnit.Seconds, max(0.0, freshness))
-    return {**result, "data_freshness_seconds": round(freshness)}
+    config = load_config(StepConfig)
+    released = lease.release_after_step(
+        config.SILVER_BUCKET, config.LOAD_LEASE_KEY, StepInput.model_validate(event).execution_name
+    )
+    logger.info("load lease", extra={"lease": released})
+    return {**result, "data_freshness_seconds": round(freshness), "lease": released}
 
 
 def result_batch_id(event: dict[str, Any]) -> str:

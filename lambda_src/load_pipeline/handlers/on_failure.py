@@ -1,5 +1,6 @@
 """on_failure: the Catch path — publish the alert, emit BatchFailed, make sure the failed step
-is in ``gold.etl_tracker`` (deferred to S3 when the warehouse is unreachable)."""
+is in ``gold.etl_tracker`` (deferred to S3 when the warehouse is unreachable), release the load
+lease if this execution holds it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from warehouse_seam import connect
 
-from load_pipeline import alerts, steps
+from load_pipeline import alerts, lease, steps
 from load_pipeline.config import OnFailureConfig, load_config
 from load_pipeline.events import FailureInput
 from load_pipeline.observability import MetricUnit, logger, metrics, tracer
@@ -93,7 +94,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "error": f"{error}: {cause}"[:1000],
         }
         tracker = record_in_tracker(config, record)
-    logger.error(
-        "batch failed", extra={"error": error, "tracker": tracker, "message_id": message_id}
+    released = lease.release_after_step(
+        config.SILVER_BUCKET, config.LOAD_LEASE_KEY, request.execution_name
     )
-    return {**message, "tracker": tracker, "message_id": message_id}
+    logger.error(
+        "batch failed",
+        extra={"error": error, "tracker": tracker, "message_id": message_id, "lease": released},
+    )
+    return {**message, "tracker": tracker, "message_id": message_id, "lease": released}

@@ -2,7 +2,8 @@
 
 ``deploy-local`` (idempotent), ``demo [--n N]``, ``batches`` (recent batches: Step Functions +
 tracker, data freshness), ``replay <batch_id>`` (execution ``<batch_id>-r<N>``), ``skip
-<batch_id>`` (a failed batch stops holding later ones), ``rejects`` (by rule),
+<batch_id>`` (a failed batch stops holding later ones; under the load lease), ``lease`` (who
+holds the load lease), ``rejects`` (by rule),
 ``build-lambda-zips`` (build/lambda/<function>.zip for AWS, dependencies vendored).
 """
 
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from load_pipeline.ordering import Lease
     from warehouse_seam import WarehouseLocation
 
 
@@ -43,7 +46,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     skip = subparsers.add_parser("skip", help="stop a failed batch from holding later ones")
     skip.add_argument("batch_id")
     skip.add_argument("--reason", required=True)
+    skip.add_argument(
+        "--wait", type=float, default=900, help="seconds to wait for the load lease (default 900)"
+    )
     skip.set_defaults(func=_skip)
+
+    lease = subparsers.add_parser("lease", help="who holds the load lease, and may it be taken")
+    lease.set_defaults(func=_lease)
 
     rejects = subparsers.add_parser("rejects", help="rejected items by rule")
     rejects.add_argument("--batch", default=None, help="one batch only")
@@ -135,12 +144,47 @@ def _skip(args: argparse.Namespace) -> int:
     _local_estate()
     facts = load_facts()
     bucket = resource_name(facts, deployment_env(), facts["buckets"]["silver"]["name"])
-    key = executions.skip(
-        bucket, facts["silver_layout"]["skipped_batches_prefix"], args.batch_id, args.reason
-    )
     console = Console()
-    console.print(f"batch {args.batch_id} skipped (s3://{bucket}/{key})")
+
+    def waiting(lease: Lease) -> None:
+        console.print(f"waiting for the load lease: held by {lease.kind} {lease.holder}")
+
+    key = executions.skip(
+        bucket,
+        facts["silver_layout"]["skipped_batches_prefix"],
+        args.batch_id,
+        args.reason,
+        lease_key=facts["silver_layout"]["load_lease_key"],
+        lease_seconds=facts["settings"]["operator_lease_seconds"],
+        wait_seconds=args.wait,
+        on_wait=waiting,
+    )
+    console.print(f"batch {args.batch_id} skipped (s3://{bucket}/{key}) under the load lease")
     _print_requeued(console, bucket, args.batch_id)
+    return 0
+
+
+def _lease(args: argparse.Namespace) -> int:
+    from load_pipeline import lease
+    from load_pipeline.ordering import takeover_reason
+
+    from healthetl.estate.deploy import load_facts, resource_name
+    from healthetl.pipeline.deploy import deployment_env
+
+    _local_estate()
+    facts = load_facts()
+    bucket = resource_name(facts, deployment_env(), facts["buckets"]["silver"]["name"])
+    key = facts["silver_layout"]["load_lease_key"]
+    console = Console()
+    held = lease.read(bucket, key)
+    if held is None:
+        console.print(f"s3://{bucket}/{key}: free")
+        return 0
+    status = lease.holder_status(held.lease)
+    console.print(f"s3://{bucket}/{key}: {held.lease.to_json()}")
+    console.print(f"holder status: {status or 'operator command'}")
+    reason = takeover_reason(held.lease, status, datetime.now(UTC))
+    console.print(f"may be taken over: {reason}" if reason else "held by a live holder")
     return 0
 
 

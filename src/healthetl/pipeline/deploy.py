@@ -70,6 +70,8 @@ def _observability_values(
         "metrics_service": facts["functions_environment"]["POWERTOOLS_SERVICE_NAME"]["value"],
         "region": region,
         "state_machine_arn": state_machine_arn,
+        # Thresholds that are facts (resources.json settings), as Terraform passes them.
+        "gate_wait_alarm_seconds": facts["settings"]["gate_wait_alarm_seconds"],
     }
 
 

@@ -2,7 +2,8 @@
 
 A batch's first execution is named ``<batch_id>``; replays are ``<batch_id>-r<N>`` with the
 first free N, started with the original execution's input. Skipping marks a failed batch so
-that it no longer holds later ones (the gate reads ``<skipped prefix><batch_id>`` in silver).
+that it no longer holds later ones (the gate reads ``<skipped prefix><batch_id>`` in silver); it
+writes the marker while holding the load lease (``healthetl.pipeline.load_lease``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Any
 
 import boto3
 from load_pipeline.events import REPLAY_SUFFIX, batch_id_of_execution
+from load_pipeline.ordering import Lease
+
+from healthetl.pipeline.load_lease import DEFAULT_SECONDS as DEFAULT_LEASE_SECONDS
+from healthetl.pipeline.load_lease import operator_lease
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
@@ -108,10 +113,31 @@ def replay(machine_arn: str, batch_id: str) -> str:
     return name
 
 
-def skip(silver_bucket: str, prefix: str, batch_id: str, reason: str) -> str:
+def skip(
+    silver_bucket: str,
+    prefix: str,
+    batch_id: str,
+    reason: str,
+    *,
+    lease_key: str,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    wait_seconds: float = 900,
+    on_wait: Callable[[Lease], None] | None = None,
+) -> str:
+    """Write the skip marker while holding the load lease (as operator ``skip:<who>``), so it
+    never lands beside a loading batch; the lease is released afterwards."""
     key = f"{prefix}{batch_id}"
-    body = json.dumps({"batch_id": batch_id, "reason": reason}).encode()
-    boto3.client("s3").put_object(Bucket=silver_bucket, Key=key, Body=body)
+    with operator_lease(
+        silver_bucket,
+        lease_key,
+        "skip",
+        batch_id=batch_id,
+        seconds=lease_seconds,
+        wait_seconds=wait_seconds,
+        on_wait=on_wait,
+    ) as held:
+        body = json.dumps({"batch_id": batch_id, "reason": reason, "by": held.holder}).encode()
+        boto3.client("s3").put_object(Bucket=silver_bucket, Key=key, Body=body)
     return key
 
 

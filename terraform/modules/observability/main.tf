@@ -19,6 +19,7 @@ locals {
     reject_ratio_threshold_pct          = var.reject_ratio_threshold_pct
     no_successful_batch_hours           = var.no_successful_batch_hours
     warehouse_compute_seconds_threshold = var.warehouse_compute_seconds_threshold
+    gate_wait_alarm_seconds             = var.gate_wait_alarm_seconds
   }
 
   alarms_template = "${var.observability_dir}/alarms.json"

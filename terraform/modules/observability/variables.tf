@@ -76,6 +76,11 @@ variable "no_successful_batch_hours" {
   default     = 6
 }
 
+variable "gate_wait_alarm_seconds" {
+  type        = number
+  description = "Alarm when a batch has waited at the gate for the load lease longer than this (resources.json settings gate_wait_alarm_seconds); the batch keeps waiting."
+}
+
 variable "monthly_budget_usd" {
   type        = number
   description = "Monthly cost budget of the environment in USD."

@@ -3,6 +3,17 @@
 # and the terraform test, so a new capability is a deliberate change in this file.
 locals {
   silver_arn = var.bucket_arns[var.batch_notification.bucket]
+  # The load lease (one object; contracts/pipeline.md "Batches load strictly one at a time").
+  load_lease_key = var.silver_layout["load_lease_key"]
+  # ListBucket on the lease key only: without it a GetObject of the absent lease answers 403,
+  # not 404 (a free lease would look like an error).
+  load_lease_list = {
+    sid        = "LoadLeaseList"
+    effect     = "Allow"
+    actions    = ["s3:ListBucket"]
+    resources  = [local.silver_arn]
+    conditions = [{ test = "StringEquals", variable = "s3:prefix", values = [local.load_lease_key] }]
+  }
 
   capability_statements = {
     silver_read = [
@@ -17,6 +28,18 @@ locals {
       { sid = "DeferredFailuresReadWrite", effect = "Allow", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${local.silver_arn}/${var.silver_layout["deferred_failures_prefix"]}*"] },
       { sid = "DeferredFailuresList", effect = "Allow", actions = ["s3:ListBucket"], resources = [local.silver_arn] },
       { sid = "DeferredFailuresEncrypt", effect = "Allow", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.data_lake_kms_key_arn] },
+    ]
+    # The gate: read the lease, write it only by conditional put (If-None-Match / If-Match).
+    load_lease_take = [
+      { sid = "LoadLeaseTake", effect = "Allow", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${local.silver_arn}/${local.load_lease_key}"] },
+      local.load_lease_list,
+      { sid = "LoadLeaseEncrypt", effect = "Allow", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.data_lake_kms_key_arn] },
+    ]
+    # analytics and the failure path: read the lease, delete it (If-Match) when it names them.
+    load_lease_release = [
+      { sid = "LoadLeaseRelease", effect = "Allow", actions = ["s3:GetObject", "s3:DeleteObject"], resources = ["${local.silver_arn}/${local.load_lease_key}"] },
+      local.load_lease_list,
+      { sid = "LoadLeaseDecrypt", effect = "Allow", actions = ["kms:Decrypt"], resources = [var.data_lake_kms_key_arn] },
     ]
     load_executions_start = [
       { sid = "StartLoadExecution", effect = "Allow", actions = ["states:StartExecution"], resources = [local.state_machine_arn] },
@@ -98,6 +121,14 @@ data "aws_iam_policy_document" "function" {
       effect    = statement.value.effect
       actions   = statement.value.actions
       resources = statement.value.resources
+      dynamic "condition" {
+        for_each = try(statement.value.conditions, [])
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
   }
 }

@@ -118,5 +118,6 @@ module "observability" {
   warehouse_compute_seconds_threshold = local.warehouse_compute_seconds_threshold
   reject_ratio_threshold_pct          = var.reject_ratio_threshold_pct
   no_successful_batch_hours           = var.no_successful_batch_hours
+  gate_wait_alarm_seconds             = local.settings.gate_wait_alarm_seconds
   monthly_budget_usd                  = var.monthly_budget_usd
 }
