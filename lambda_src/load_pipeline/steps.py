@@ -257,9 +257,7 @@ def run_copy_step(
     return _run(wh, "copy", batch_id, execution_name, attempt, work)
 
 
-def _copy_legacy_rejected(
-    wh: Warehouse, batch_id: str, manifest: str, iam_role: str | None
-) -> int:
+def _copy_legacy_rejected(wh: Warehouse, batch_id: str, manifest: str, iam_role: str | None) -> int:
     """A schema_version 1 batch's 5-column rejected files, staged as versions without a
     fingerprint, finally rejected (an upgrade in place: batches in flight keep loading)."""
     wh.execute("delete from staging.rejected_treatments_v1 where batch_id = %s", [batch_id])
