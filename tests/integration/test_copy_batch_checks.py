@@ -86,6 +86,12 @@ def silver(estate: Any, unique_name: Callable[[str], str]) -> str:
 @pytest.fixture
 def batch(silver: str, tmp_path: Path) -> Batch:
     """3 valid rows in 2 Parquet files and 2 rejects in 1, published as publish.py does."""
+    return publish_batch(silver, tmp_path)
+
+
+def publish_batch(silver: str, tmp_path: Path, *, schema_version: int | None = None) -> Batch:
+    """As ``batch``; ``schema_version=1``: a batch published before rejected rows had versions
+    (5-column rejected files), in flight while the warehouse is upgraded."""
     from datetime import datetime
 
     from treatment_jobs import publish
@@ -105,7 +111,8 @@ def batch(silver: str, tmp_path: Path) -> Batch:
     ]
     rows = [treatment_row(i, batch_id) for i in (1, 2, 3)]
     # The transform's output folders: <silver_root>/<batch_id>/valid|rejected/part-*.parquet
-    write_local_batch(tmp_path, batch_id, rows, rejects, files=2)
+    legacy = schema_version == 1
+    write_local_batch(tmp_path, batch_id, rows, rejects, files=2, versioned_rejects=not legacy)
     cfg = JobConfig(
         table_name="unused",
         index_name="unused",
@@ -128,6 +135,9 @@ def batch(silver: str, tmp_path: Path) -> Batch:
     files = publish.upload_data_files(cfg, batch_id, ("valid", "rejected"))
     manifests = publish.write_manifests(cfg, batch_id, files)
     summary = json.loads(json.dumps(publish.batch_summary(transformed, files, manifests)))
+    if legacy:
+        summary["schema_version"] = 1
+        summary.pop("deferred")
     published = Batch(silver, batch_id, summary)
     published.put_summary()
     return published
@@ -172,6 +182,35 @@ def test_the_producers_batch_passes_and_loads_what_it_announced(
     )
     assert (result["rows_valid"], result["rows_rejected"]) == (3, 2)
     assert staged(fresh_warehouse_dsn) == [(3, 2)]
+
+
+def test_a_batch_published_before_the_upgrade_still_loads(
+    silver: str,
+    tmp_path: Path,
+    copy_step: Callable[[dict[str, Any]], dict[str, Any]],
+    fresh_warehouse_dsn: str,
+) -> None:
+    """Upgrade in place: a schema_version 1 batch in flight (5-column rejected files) is copied
+    through staging.rejected_treatments_v1, its rejects becoming versions without a
+    fingerprint, finally rejected."""
+    from load_pipeline import steps
+    from warehouse_seam import connect
+
+    legacy = publish_batch(silver, tmp_path, schema_version=1)
+    result = copy_step(legacy.event())
+    assert (result["status"], result["reconciliation"]) == ("SUCCEEDED", "MATCH")
+    with connect(fresh_warehouse_dsn) as wh:
+        steps.run_gold_step(wh, batch_id=legacy.batch_id, execution_name=legacy.batch_id, attempt=1)
+    assert sorted(
+        fetch(
+            fresh_warehouse_dsn,
+            "select treatment_id, version_fingerprint, disposition from silver.rejected_treatments",
+        ),
+        key=str,
+    ) == [(901, None, "rejected"), (None, None, "rejected")]
+    assert fetch(fresh_warehouse_dsn, "select count(*) from staging.rejected_treatments_v1") == [
+        (0,)
+    ]
 
 
 def test_the_manifests_are_the_batchs_own_whatever_the_file_names(
@@ -353,8 +392,8 @@ MALFORMED = [
         id="wrong-sha256",
     ),
     pytest.param(
-        _summary(_set("schema_version", 2)),
-        r"_batch\.json has schema_version 2, which is unknown \(known: 1\)",
+        _summary(_set("schema_version", 3)),
+        r"_batch\.json has schema_version 3, which is unknown \(known: 1, 2\)",
         id="unknown-schema-version",
     ),
     pytest.param(

@@ -63,12 +63,15 @@ def produced(mode: str = "full", *, valid: int = 3, rejected: int = 2) -> dict[s
     return json.loads(json.dumps(publish.batch_summary(summary, listed, manifests)))
 
 
-def errors(document: Any, version: int = 1) -> list[str]:
+PRODUCED = publish.BATCH_SCHEMA_VERSION  # the version publish writes today
+
+
+def errors(document: Any, version: int = PRODUCED) -> list[str]:
     return [e.message for e in batch_summary.validator(version).iter_errors(document)]
 
 
 def test_every_schema_is_a_valid_draft_2020_12_schema_of_its_version() -> None:
-    assert batch_summary.schema_versions() == (1,)
+    assert batch_summary.schema_versions() == (1, 2)
     for version in batch_summary.schema_versions():
         schema = batch_summary.schema(version)
         Draft202012Validator.check_schema(schema)
@@ -136,7 +139,9 @@ def _set(path: str, value: Any) -> Any:
         pytest.param(_set("batch_id", BATCH + "\n"), id="batch id with a newline"),
         pytest.param(_set("batch_id", BATCH.upper()), id="batch id in upper case"),
         pytest.param(_set("batch_id", "b٢٠٢٦١٢٠١T090000Z-0a1b2c3d"), id="batch id, other digits"),
-        pytest.param(_set("schema_version", 2), id="another schema_version"),
+        pytest.param(_set("schema_version", 99), id="another schema_version"),
+        pytest.param(_set("deferred", -1), id="negative deferred count"),
+        pytest.param(_set("reread_list", "3"), id="re-read list length as text"),
         pytest.param(_set("cursor_to", None), id="no cursor_to"),
         pytest.param(_set("cursor_from", "yesterday"), id="cursor not a timestamp"),
         pytest.param(_set("source_batch", SOURCE), id="source_batch on a full extract"),
@@ -159,10 +164,20 @@ def _set(path: str, value: Any) -> Any:
         pytest.param(_set("manifests.valid", 7), id="manifest not text"),
     ],
 )
-def test_v1_refuses(change: Any) -> None:
+def test_the_schema_refuses(change: Any) -> None:
     document = produced("full")
     change(document)
     assert errors(document)
+
+
+def test_a_batch_published_before_versions_still_follows_v1() -> None:
+    """Batches in flight during the upgrade (schema_version 1: no deferred count, no re-read
+    list) keep their schema; the copy step loads their 5-column rejected files."""
+    document = produced("full")
+    document["schema_version"] = 1
+    for field in ("deferred", "reread_list"):
+        document.pop(field, None)
+    assert errors(document, 1) == []
 
 
 def test_a_retransform_names_its_source_batch() -> None:
