@@ -31,7 +31,7 @@ SEED = int(os.environ.get("HCA_MODEL_SEED", "20261206"))
 
 @pytest.fixture
 def harness(estate, unique_name, tmp_path, fresh_warehouse_dsn, spark) -> Harness:
-    from load_pipeline import steps
+    from load_pipeline import batch_summary, steps
 
     from healthetl.source.table import ensure_table
 
@@ -50,19 +50,23 @@ def harness(estate, unique_name, tmp_path, fresh_warehouse_dsn, spark) -> Harnes
     )
 
     def load(batch_id: str, summary: dict[str, Any], execution_name: str) -> None:
+        """The three load steps as the Lambdas run them: the copy step's checks build its plan."""
+        plan = batch_summary.verify(
+            boto3.client("s3"),
+            silver_bucket=bucket,
+            batch_id=batch_id,
+            event_bucket=bucket,
+            event_key=batch_summary.summary_key(batch_id),
+        ).plan
+        names = {"batch_id": batch_id, "execution_name": execution_name, "attempt": 1}
         with connect(fresh_warehouse_dsn) as wh:
-            for step, run in (
-                ("copy", steps.run_copy_step),
-                ("gold", steps.run_gold_step),
-                ("analytics", steps.run_analytics_step),
-            ):
-                extra = (
-                    {"batch_summary": summary, "silver_bucket": bucket} if step == "copy" else {}
-                )
-                result = run(
-                    wh, batch_id=batch_id, execution_name=execution_name, attempt=1, **extra
-                )
-                assert result.reconciliation == "MATCH", (step, result)
+            results = [
+                steps.run_copy_step(wh, **names, plan=plan),
+                steps.run_gold_step(wh, **names),
+                steps.run_analytics_step(wh, **names),
+            ]
+        for result in results:
+            assert result.reconciliation == "MATCH", result
 
     harness = Harness(cfg, spark, load, random.Random(SEED), datetime(2026, 11, 1, 8, tzinfo=UTC))
     harness.dsn = fresh_warehouse_dsn  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from fixtures.warehouse import REJECTED_COLUMNS, SILVER_COLUMNS, fetch
+from fixtures.warehouse import REJECTED_COLUMNS, SILVER_COLUMNS, copy_plan, fetch
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from treatment_jobs import storage
@@ -624,7 +624,7 @@ def copy_step(dsn: str, stage: Stage, root: Path) -> dict[str, list[dict[str, An
     summary |= {kind: len(rows) for kind, rows in stage.rows.items()}
     with connect(dsn) as wh:
         steps.run_copy_step(
-            wh, batch_id=stage.batch, execution_name=stage.batch, attempt=1, batch_summary=summary
+            wh, batch_id=stage.batch, execution_name=stage.batch, attempt=1, plan=copy_plan(summary)
         )
     staged = {}
     for kind, table, columns in (
