@@ -1,5 +1,5 @@
 # Healthcare analytics ETL — the operator's checklist.
-# Every target sets up what it needs on first use (virtualenv, PostgreSQL, dynalite).
+# Every target sets up what it needs on first use (virtualenv, PostgreSQL, DynamoDB Local).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -15,7 +15,8 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help setup system-deps up down status migrate seed changes bad-items extract transform \
 	publish first-half deploy-local demo test test-unit test-sql test-spark test-integration \
-	test-e2e test-terraform lint checkov format bench lambda-zips lock clean spark-class-archive
+	test-e2e test-terraform lint checkov format bench lambda-zips lock clean spark-class-archive \
+	soak
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -27,7 +28,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
-setup: $(STAMP) system-deps ## virtualenv + PostgreSQL + dynalite (idempotent)
+setup: $(STAMP) system-deps ## virtualenv + PostgreSQL + DynamoDB Local (idempotent)
 
 system-deps: ## PostgreSQL server and Node packages the local estate needs
 	bash scripts/install_system_deps.sh
@@ -80,6 +81,10 @@ demo: setup spark-class-archive ## the main job: estate, migrate, seed, first ha
 
 test: setup ## every test: unit, SQL, Spark, integration, end-to-end, Terraform checks
 	$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
+
+SOAK_STEPS ?= 2000
+soak: setup ## the model-based exactly-once test, long (SOAK_STEPS=2000; HCA_MODEL_SEED to replay one)
+	HCA_MODEL_STEPS=$(SOAK_STEPS) $(BIN)/pytest -p no:cacheprovider tests/e2e/test_model_exactly_once.py
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -m unit $(PYTEST_ARGS)
