@@ -133,12 +133,26 @@ begin
         batch_id, treatment_id, broken_rules, raw_item, extracted_at, version_fingerprint,
         disposition
     )
-    with staged as (
+    with ranked as (
+        select
+            batch_id, treatment_id, broken_rules, raw_item, extracted_at, version_fingerprint,
+            disposition,
+            row_number() over (
+                partition by coalesce(treatment_id, -1), version_fingerprint
+                order by extracted_at
+            ) as copy_rank
+        from staging.rejected_treatments
+        where batch_id = p_batch_id
+    ),
+
+    staged as (
+        -- each version once, even if staged twice; rows without a fingerprint (batches
+        -- published before versions) are kept as they are
         select
             batch_id, treatment_id, broken_rules, raw_item, extracted_at, version_fingerprint,
             disposition
-        from staging.rejected_treatments
-        where batch_id = p_batch_id
+        from ranked
+        where copy_rank = 1 or version_fingerprint is null
     ),
 
     not_held as (

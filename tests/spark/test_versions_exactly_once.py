@@ -169,3 +169,32 @@ def test_a_skipped_batch_is_read_again(source, spark) -> None:
     assert read_watermark(source).skips_applied == [skipped]
     # Re-queued once: the next run has nothing to do.
     assert _run(spark, source, T0 + timedelta(minutes=3)).extract.items == 0
+
+
+def test_a_format_1_watermark_is_upgraded_by_the_next_run(source, spark) -> None:
+    """An estate left by the release before versions: its watermark (format 1) lists published
+    (id, stamp) keys. The next run honours them, publishes only what is new, and writes
+    format 2."""
+    published = {11: T0 - timedelta(minutes=2), 12: T0 - timedelta(minutes=1)}
+    _put(source, *(modified_item(i, _ts(at)) for i, at in published.items()))
+    _put(source, modified_item(13, _ts(T0 - timedelta(seconds=30))))
+    legacy = {
+        "schema_version": 1,
+        "cursor": _ts(T0 - timedelta(minutes=1)),
+        "published_keys": [[str(i), _ts(at)] for i, at in published.items()],
+        "batch_id": "b20261120T115800Z-0000000a",
+        "updated_at": _ts(T0 - timedelta(minutes=1)),
+    }
+    boto3.client("s3").put_object(
+        Bucket=source.silver_bucket, Key=source.watermark_key, Body=json.dumps(legacy).encode()
+    )
+    result = _run(spark, source, T0)
+    assert result.extract.mode == "incremental"
+    assert [r["treatment_id"] for r in _published(source, _batch_of(result), "valid")] == [13]
+    stored = json.loads(
+        boto3.client("s3")
+        .get_object(Bucket=source.silver_bucket, Key=source.watermark_key)["Body"]
+        .read()
+    )
+    assert stored["format"] == 2
+    assert set(stored["recorded"]) == {"13"}
