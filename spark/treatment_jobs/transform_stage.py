@@ -57,7 +57,12 @@ class TransformSummary:
 
     @classmethod
     def from_json(cls, text: str) -> TransformSummary:
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        # Transformed by the release before versions: its window keys carry no fingerprints,
+        # so it publishes without a watermark change and the next run reads those items again
+        # (the warehouse keeps one row per version whatever arrives twice).
+        data.pop("window_keys", None)
+        return cls(**data)
 
 
 def silver_path(cfg: JobConfig, batch_id: str, *parts: str) -> str:
