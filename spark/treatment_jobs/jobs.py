@@ -61,7 +61,11 @@ def run_extract(
             report(f"completed the watermark change of {batch_id} (its run ended early)")
         for batch_id, count in caught.requeued.items():
             report(f"re-queued {count} treatment ids of skipped batch {batch_id}")
-    return extract(spark, cfg, new_batch_id(started), started, caught.watermark, full=full)
+    last = caught.watermark.batch_id if caught.watermark else None
+    batch_id = new_batch_id(
+        started, after=max(filter(None, [last, *bronze_batches(cfg)]), default=None)
+    )
+    return extract(spark, cfg, batch_id, started, caught.watermark, full=full)
 
 
 def latest_bronze_batch(cfg: JobConfig) -> str:

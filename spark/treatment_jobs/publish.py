@@ -173,21 +173,27 @@ def publish(cfg: JobConfig, summary: TransformSummary) -> PublishResult:
         return PublishResult(summary.batch_id, False, 0, None)
     change = summary.watermark_change()
     previous, etag = read_watermark_versioned(cfg) if change else (None, None)
-    if change is not None and previous is not None and (previous.batch_id or "") >= change.batch_id:
-        return PublishResult(summary.batch_id, True, 0, previous.cursor)  # applied already
+    # A second publish of a batch whose change the watermark already holds moves nothing.
+    applied = bool(
+        change and previous and previous.batch_id and previous.batch_id >= change.batch_id
+    )
     watermark = (
-        apply_change(previous, change, cfg.overlap_seconds, datetime.now(UTC)) if change else None
+        apply_change(previous, change, cfg.overlap_seconds, datetime.now(UTC))
+        if change and not applied
+        else None
     )
     files: list[PublishedFile] = []
     if not batch_published(cfg, summary.batch_id):
         files = upload_data_files(cfg, summary.batch_id, ("valid", "rejected"))
         manifests = write_manifests(cfg, summary.batch_id, files)
         body = batch_summary(summary, files, manifests)
-        if change is not None and watermark is not None:
+        if change is not None:
             write_change(cfg, change)
+        if watermark is not None:
             body["reread_list"] = len(watermark.reread)  # the list's length after this batch
         write_batch_summary(cfg, body)
     if watermark is None:
-        return PublishResult(summary.batch_id, True, len(files), None)
+        cursor = previous.cursor if applied and previous else None
+        return PublishResult(summary.batch_id, True, len(files), cursor)
     write_watermark(cfg, watermark, etag)
     return PublishResult(summary.batch_id, True, len(files), watermark.cursor)

@@ -36,9 +36,20 @@ DEFERRED = "deferred"
 SKIPPED = "skipped"
 
 
-def new_batch_id(moment: datetime) -> str:
-    """``b`` + UTC ``YYYYMMDDTHHMMSSZ`` + ``-`` + 8 lowercase hex; sorts in time order."""
-    return f"b{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+def new_batch_id(moment: datetime, after: str | None = None) -> str:
+    """``b`` + UTC ``YYYYMMDDTHHMMSSZ`` + ``-`` + 8 lowercase hex; sorts in time order. Given
+    ``after`` (the last batch published), the id sorts after it even within the same second
+    (or when the clock stepped back), so batch ids keep the order of publication."""
+    candidate = f"b{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+    if after is None or candidate > after:
+        return candidate
+    # The last batch's second (or later): continue from it, a random step on.
+    last_second, last_hex = after[:17], int(after[18:26], 16)
+    step = 1 + secrets.randbelow(0xFFFF)
+    if last_hex + step <= 0xFFFFFFFF:
+        return f"{last_second}-{last_hex + step:08x}"
+    following = datetime.strptime(last_second, "b%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return f"b{following + timedelta(seconds=1):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
 def id_order(treatment_id: str) -> tuple[int, str]:

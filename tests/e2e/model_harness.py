@@ -180,7 +180,13 @@ class Harness:
         return json.loads(body.read())
 
     def _load(self, batch_id: str, execution_name: str) -> None:
-        self.load(batch_id, self._summary(batch_id), execution_name)
+        try:
+            summary = self._summary(batch_id)
+        except Exception as exc:
+            raise AssertionError(
+                f"{batch_id} pending without _batch.json:\n" + "\n".join(self.log)
+            ) from exc
+        self.load(batch_id, summary, execution_name)
         if batch_id not in self.loaded:
             self.loaded.append(batch_id)
         self.log.append(f"load {execution_name}")

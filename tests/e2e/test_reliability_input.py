@@ -154,7 +154,7 @@ def test_a_malformed_batch_summary_fails_the_copy_step_alerts_and_changes_nothin
     assert execution["status"] == "FAILED", execution
     alert = inbox.wait_for(batch_id)
     assert (alert["failed_step"], alert["error"]) == ("copy", "WarehouseDataError"), alert
-    assert f"batch {batch_id}: _batch.json does not follow schema v1" in alert["cause"], alert
+    assert f"batch {batch_id}: _batch.json does not follow schema v" in alert["cause"], alert
     assert "'valid' is a required property" in alert["cause"], alert
     (failed,) = [
         r for r in tracker_rows(deployment.dsn, batch_id) if r["execution_name"] == batch_id

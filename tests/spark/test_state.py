@@ -145,3 +145,17 @@ def test_incremental_days_span_cursor_day_to_extraction_day() -> None:
     since = datetime(2026, 11, 24, 23, 58, tzinfo=UTC)
     start = datetime(2026, 11, 26, 0, 1, tzinfo=UTC)
     assert days_between(since, start) == ["2026-11-24", "2026-11-25", "2026-11-26"]
+
+
+def test_batch_ids_keep_the_order_of_publication_within_one_second() -> None:
+    moment = datetime(2026, 11, 26, 10, 30, 0, tzinfo=UTC)
+    last = "b20261126T103000Z-fffffff0"
+    following = new_batch_id(moment, after=last)
+    assert BATCH_ID.fullmatch(following) and following > last
+    # Even when the clock is behind the last batch, or the second's ids run out.
+    assert new_batch_id(moment, after="b20261126T103005Z-00000001") > "b20261126T103005Z-00000001"
+    assert new_batch_id(moment, after="b20261126T103000Z-ffffffff").startswith("b20261126T103001Z-")
+    ids = [new_batch_id(moment)]
+    for _ in range(200):
+        ids.append(new_batch_id(moment, after=ids[-1]))
+    assert ids == sorted(set(ids))
