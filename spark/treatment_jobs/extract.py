@@ -33,6 +33,10 @@ from treatment_jobs.versions import fingerprint_of_text
 from treatment_jobs.wire import ITEM_TEXTS, bronze_keys, wire_items_client
 
 KEYS_PER_GET = 100  # BatchGetItem's limit
+# Items per Scan/Query page. AWS ends a page at 1 MB either way; DynamoDB Local, without a
+# Limit, spends time in proportion to the whole table on every page (quadratic over a scan:
+# 6 s a page at 200,000 items), and with one answers a page in ≈ 0.1 s.
+PAGE_ITEMS = 1000
 _GET_RETRIES = 8
 
 BronzeRow = tuple[str | None, str | None, bytes]  # the item: its UTF-8 JSON text
@@ -90,7 +94,7 @@ def _scan_segments(table: str, total: int) -> Callable[[Iterable[int]], Iterator
 
         def segment_pages(segment: int) -> Iterable[dict[str, Any]]:
             return client.get_paginator("scan").paginate(
-                TableName=table, Segment=segment, TotalSegments=total
+                TableName=table, Segment=segment, TotalSegments=total, Limit=PAGE_ITEMS
             )
 
         return _rows_of([partial(segment_pages, s) for s in segments])
@@ -110,6 +114,7 @@ def _query_days(
                 IndexName=index,
                 KeyConditionExpression="gsi_modified_day = :day AND gsi_modified_at >= :since",
                 ExpressionAttributeValues={":day": {"S": day}, ":since": {"S": since}},
+                Limit=PAGE_ITEMS,
             )
 
         return _rows_of([partial(day_pages, d) for d in days])

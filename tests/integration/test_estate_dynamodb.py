@@ -203,3 +203,31 @@ def test_a_paginated_index_query_returns_every_item(shared_stamps, limit) -> Non
     returned = [int(item["treatment_id"]["N"]) for page in pages for item in page["Items"]]
     assert sorted(set(ids) - set(returned)) == [], "items the index query never returned"
     assert len(returned) == len(ids), "items returned twice"
+
+
+def test_two_items_sharing_an_index_key_are_both_returned(estate, unique_name) -> None:
+    """The minimal form of the loss: dynalite 4.0.0 keys an index entry by the index key plus
+    only 6 hex characters of an md5 of the table key (db/index.js), so ids 3309 and 8506 under
+    one gsi_modified_at overwrite each other and one is never returned, even on one page."""
+    name = unique_name("index-pair")
+    deploy.ensure_table(name, deploy.load_facts()["source_table"])
+    client = boto3.client("dynamodb")
+    try:
+        for treatment_id in (3309, 8506):
+            client.put_item(
+                TableName=name,
+                Item={
+                    "treatment_id": {"N": str(treatment_id)},
+                    "gsi_modified_day": {"S": "2026-11-20"},
+                    "gsi_modified_at": {"S": "2026-11-20T10:00:00Z"},
+                },
+            )
+        items = client.query(
+            TableName=name,
+            IndexName="by_modified_day",
+            KeyConditionExpression="gsi_modified_day = :d",
+            ExpressionAttributeValues={":d": {"S": "2026-11-20"}},
+        )["Items"]
+        assert sorted(int(i["treatment_id"]["N"]) for i in items) == [3309, 8506]
+    finally:
+        client.delete_table(TableName=name)

@@ -22,6 +22,7 @@ import boto3
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from treatment_jobs.extract import PAGE_ITEMS
 from treatment_jobs.wire import ITEM_TEXTS, wire_items_client
 from warehouse_seam import connect
 
@@ -50,6 +51,7 @@ def _scan_segment(table_name: str, segment: int, segments: int) -> int:
         "TableName": table_name,
         "Segment": segment,
         "TotalSegments": segments,
+        "Limit": PAGE_ITEMS,  # as the extract reads (treatment_jobs.extract.PAGE_ITEMS)
     }
     while True:
         page = client.scan(**request)

@@ -77,15 +77,15 @@ def dynamodb_component(config: EstateConfig) -> Component:
         command += ["--updateTableMs", "0"]
     else:
         jar = dynamodb_local_jar() or repo_root() / DYNAMODB_LOCAL_LIB / "DynamoDBLocal.jar"
-        data_dir.mkdir(parents=True, exist_ok=True)
         java = shutil.which("java") or "java"
-        command = [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}"]
-        # A bounded heap: a local stand-in beside Spark and PostgreSQL on a 24 GiB machine.
-        command += ["-Xmx2g", "-jar", str(jar)]
-        # On disk (survives restarts, like the table it stands for), one database for every
-        # credential and region, no telemetry (the estate runs offline).
-        command += ["-port", str(config.dynamodb_port), "-dbPath", str(data_dir), "-sharedDb"]
-        command += ["-disableTelemetry"]
+        # A bounded heap (the JVM's default, a quarter of RAM, grew to 6 GB); the data in memory
+        # (on disk it wrote ≈ 440 items/s against ≈ 2,450): the source table lives as long as
+        # the estate, `make seed` makes it again; one database for every credential and region;
+        # no telemetry (the estate runs offline). The data folder is its working directory.
+        data_dir.mkdir(parents=True, exist_ok=True)
+        command = [java, "-Xmx1g", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}"]
+        command += ["-Duser.dir=" + str(data_dir), "-jar", str(jar), "-inMemory", "-sharedDb"]
+        command += ["-disableTelemetry", "-port", str(config.dynamodb_port)]
     return Component(
         "dynamodb", config.dynamodb_port, config.dynamodb_endpoint, command, str(data_dir)
     )
